@@ -1,0 +1,72 @@
+"""One rule per model: a Q filter for (actor, action), or None to deny.
+
+The rules only see an authenticated actor; anonymous requests are denied before they run.
+"""
+
+from django.db.models import Q
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action, rule
+from entitle.accounts.models import ApiToken, Company, Invitation, User
+from entitle.core.models import AuditEvent
+
+
+@rule(Company)
+def company_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(pk=actor.company.pk)
+    if action is Action.CHANGE and actor.is_company_admin:
+        return Q(pk=actor.company.pk)
+    return None
+
+
+@rule(User)
+def coworker_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(company=actor.company)
+    if action is Action.CHANGE and actor.is_company_admin:
+        return Q(company=actor.company)
+    return None
+
+
+@rule(Invitation)
+def invitation_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(company=actor.company)
+    if action is Action.CHANGE:
+        # The inviter may revoke or resend their own invitation; an administrator any of
+        # the company's.
+        if actor.is_company_admin:
+            return Q(company=actor.company)
+        return Q(company=actor.company, invited_by=actor.user)
+    return None
+
+
+@rule(ApiToken)
+def api_token_rule(actor: Actor, action: Action) -> Q | None:
+    # Tokens are the company administrators' business (and the back office's), and never
+    # reachable through a token: a token cannot list, mint or revoke tokens.
+    if actor.token is not None:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    if actor.is_company_admin:
+        return Q(company=actor.company)
+    return None
+
+
+@rule(AuditEvent)
+def audit_event_rule(actor: Actor, action: Action) -> Q | None:
+    if action is not Action.VIEW:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    if actor.is_company_admin:
+        return Q(company=actor.company)
+    return None

@@ -1,0 +1,71 @@
+"""The accounts errors, with DOMAIN.md's exact words where it gives them."""
+
+from entitle.core.errors import Conflict, DomainError, NotFound
+
+
+class EmailRequired(DomainError):
+    status = 422
+    code = "email_required"
+    default_message = "Please enter email address"
+
+
+class EmailInvalid(DomainError):
+    status = 422
+    code = "email_invalid"
+    default_message = (
+        "You have entered an invalid email address. Please re-enter the email address."
+    )
+
+
+class AlreadyInvited(Conflict):
+    code = "already_invited"
+    default_message = (
+        "This co-worker has already been invited to the portal. Please invite another co-worker."
+    )
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+    default_message = "This invitation link is not valid. Please ask your co-worker for a new one."
+
+
+class InvitationClosed(DomainError):
+    status = 410
+    code = "invitation_closed"
+
+
+class InvitationExpired(InvitationClosed):
+    code = "invitation_expired"
+    default_message = "This invitation has expired. Please ask your co-worker to send a new one."
+
+
+class InvitationRevoked(InvitationClosed):
+    code = "invitation_revoked"
+    default_message = "This invitation has been withdrawn. Please ask your co-worker for a new one."
+
+
+class InvitationUsed(InvitationClosed):
+    code = "invitation_used"
+    default_message = "This invitation has already been used. Please log in instead."
+
+
+class AccountExists(Conflict):
+    code = "account_exists"
+    default_message = "An account with this email address already exists. Please log in instead."
+
+
+class NameRequired(DomainError):
+    status = 422
+    code = "name_required"
+    default_message = "Please enter your name"
+
+
+class PasswordRejected(DomainError):
+    status = 422
+    code = "password_invalid"
+
+
+class TokenNameRequired(DomainError):
+    status = 422
+    code = "name_required"
+    default_message = "Please give the token a name"

@@ -1,0 +1,208 @@
+import hashlib
+import uuid
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from entitle.access.policy import PolicyManager, PolicyQuerySet
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are unique regardless of case: they are stored lower-cased."""
+    return email.strip().lower()
+
+
+class Company(models.Model):
+    """An account. Every user belongs to exactly one; one company is the vendor."""
+
+    name = models.CharField(max_length=200)
+    is_vendor = models.BooleanField(default=False)
+    is_partner = models.BooleanField(
+        default=False, help_text="Listed in the partner directory: sells and renews licences."
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PolicyManager()
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_vendor"], condition=models.Q(is_vendor=True), name="one_vendor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(PolicyQuerySet):
+    pass
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> "User":
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        if "company" not in fields and "company_id" not in fields:
+            fields["company"] = Company.objects.get(is_vendor=True)
+        fields.update(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Administrator"
+        MEMBER = "member", "Member"
+
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=150)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Vendor staff: may use the admin site (vendor company only)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_company_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return self.is_active and self.is_staff and self.company.is_vendor
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        # Vendor staff run the back office: every admin permission is theirs.
+        return self.is_vendor_staff or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_vendor_staff or super().has_module_perms(app_label)
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one pending invitation per address, even under concurrent requests.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="one_pending_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.company_id}"
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return (at or timezone.now()) >= self.expires_at
+
+    def is_open(self, at: datetime | None = None) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired(at)
+
+    def mark_accepted(self, user: "User", at: datetime) -> None:
+        self.status = self.Status.ACCEPTED
+        self.accepted_user = user
+        self.accepted_at = at
+
+    def mark_revoked(self, at: datetime) -> None:
+        self.status = self.Status.REVOKED
+        self.revoked_at = at
+
+    def mark_expired(self) -> None:
+        self.status = self.Status.EXPIRED
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A company's API token. Only its hash is stored; the secret is shown once, at creation."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="api_tokens")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    # The first characters of the secret, to tell tokens apart in lists without revealing them.
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.masked})"
+
+    @property
+    def masked(self) -> str:
+        return f"{self.prefix}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def mark_revoked(self, at: datetime) -> None:
+        self.revoked_at = at

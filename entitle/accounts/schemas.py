@@ -1,0 +1,60 @@
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class InvitationIn(Schema):
+    email: str | None = None
+
+
+class InvitationOut(Schema):
+    id: UUID
+    email: str
+    status: str
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+
+    @staticmethod
+    def resolve_id(obj) -> UUID:
+        return obj.public_id
+
+    @staticmethod
+    def resolve_invited_by(obj) -> str:
+        return obj.invited_by.email
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        # A pending invitation past its date is reported as what it is.
+        if obj.status == "pending" and obj.is_expired():
+            return "expired"
+        return obj.status
+
+
+class AcceptIn(Schema):
+    token: str
+    name: str
+    password: str
+
+
+class CoworkerOut(Schema):
+    email: str
+    name: str
+    role: str
+    date_joined: datetime
+
+
+class RegisteredOut(Schema):
+    email: str
+    name: str
+    company: str
+
+    @staticmethod
+    def resolve_company(obj) -> str:
+        return obj.company.name

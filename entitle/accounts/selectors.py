@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+from django.core import signing
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.accounts.errors import InvitationNotFound
+from entitle.accounts.models import ApiToken, Invitation, User, hash_token
+from entitle.core.errors import NotFound
+
+INVITATION_SALT = "entitle.accounts.invitation"
+
+
+def coworker_list(*, actor: Actor) -> QuerySet[User]:
+    return (
+        User.objects.visible_to(actor, Action.VIEW)
+        .filter(company=actor.company, is_active=True)
+        .select_related("company")
+        .order_by("name", "email")
+    )
+
+
+def invitation_list(*, actor: Actor, pending_only: bool = False) -> QuerySet[Invitation]:
+    invitations = (
+        Invitation.objects.visible_to(actor, Action.VIEW)
+        .filter(company=actor.company)
+        .select_related("invited_by")
+    )
+    if pending_only:
+        invitations = invitations.filter(
+            status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
+        )
+    return invitations
+
+
+def invitation_get(*, actor: Actor, public_id: str, action: Action = Action.VIEW) -> Invitation:
+    try:
+        return Invitation.objects.visible_to(actor, action).get(public_id=public_id)
+    except (Invitation.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such invitation.") from exc
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret in an invitation link: the invitation's id signed with the server's key,
+    so nothing secret is stored and a forged or altered link is refused."""
+    return signing.dumps(str(invitation.public_id), salt=INVITATION_SALT, compress=False)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link names, whatever its state; the link itself is the credential."""
+    try:
+        public_id = signing.loads(token, salt=INVITATION_SALT)
+        return Invitation.objects.select_related("company", "invited_by").get(public_id=public_id)
+    except (signing.BadSignature, Invitation.DoesNotExist, ValueError) as exc:
+        raise InvitationNotFound() from exc
+
+
+def api_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
+    return ApiToken.objects.visible_to(actor, Action.VIEW).select_related("created_by")
+
+
+def api_token_authenticate(secret: str) -> ApiToken | None:
+    """The active token with this secret. This is what establishes an API actor, so it cannot
+    start from `visible_to` (there is no actor yet); it checks everything an actor needs."""
+    try:
+        token = ApiToken.objects.select_related("company", "created_by").get(
+            key_hash=hash_token(secret), revoked_at__isnull=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    creator = token.created_by
+    if not creator.is_active or creator.company_id != token.company_id:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute: a write on every request would cost more than it tells.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

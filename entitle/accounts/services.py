@@ -1,0 +1,297 @@
+"""Every change to companies, users, invitations and API tokens."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.accounts.errors import (
+    AccountExists,
+    AlreadyInvited,
+    EmailInvalid,
+    EmailRequired,
+    InvitationExpired,
+    InvitationRevoked,
+    InvitationUsed,
+    NameRequired,
+    PasswordRejected,
+    TokenNameRequired,
+)
+from entitle.accounts.models import (
+    ApiToken,
+    Company,
+    Invitation,
+    User,
+    hash_token,
+    normalize_email,
+)
+from entitle.accounts.selectors import invitation_get, invitation_token
+from entitle.core import ratelimit
+from entitle.core.audit import record
+from entitle.core.errors import NotFound
+from entitle.core.mail import send_after_commit
+
+
+def _invitation_state(invitation: Invitation) -> dict:
+    return {"email": invitation.email, "status": invitation.status}
+
+
+def clean_invitation_email(raw: str | None) -> str:
+    """The address to invite, or the DOMAIN.md error for an empty or malformed one."""
+    email = normalize_email(raw or "")
+    if not email:
+        raise EmailRequired(field="email")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise EmailInvalid(field="email") from exc
+    return email
+
+
+def _count_invitation_sent(actor: Actor) -> None:
+    ratelimit.hit(
+        f"invite:user:{actor.user.pk}",
+        limit=settings.ENTITLE["INVITATION_RATE"],
+        window_seconds=3600,
+        message="You have sent a lot of invitations in the last hour. Please try again later.",
+    )
+
+
+def _send_invitation_mail(invitation: Invitation) -> None:
+    link = settings.PORTAL_URL + reverse("accounts:join", args=[invitation_token(invitation)])
+    send_after_commit(
+        to=[invitation.email],
+        template="accounts/email/invitation",
+        context={"invitation": invitation, "link": link},
+    )
+
+
+def invitation_create(*, actor: Actor, email: str | None) -> Invitation:
+    """Invite a co-worker into the actor's company and mail them a registration link."""
+    if not actor.is_authenticated:
+        raise NotFound()
+    email = clean_invitation_email(email)
+    _count_invitation_sent(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        if User.objects.filter(email=email).exists():
+            raise AlreadyInvited(field="email")
+        # A pending invitation that ran out no longer counts as "already invited".
+        for stale in Invitation.objects.select_for_update().filter(
+            email=email, status=Invitation.Status.PENDING, expires_at__lte=now
+        ):
+            stale.mark_expired()
+            stale.save(update_fields=["status"])
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    company=actor.company,
+                    email=email,
+                    invited_by=actor.user,
+                    created_at=now,
+                    expires_at=now + timedelta(days=settings.ENTITLE["INVITATION_DAYS"]),
+                )
+        except IntegrityError as exc:
+            # The partial unique index: another pending invitation exists (perhaps made by a
+            # concurrent request a moment ago).
+            raise AlreadyInvited(field="email") from exc
+        record(
+            actor=actor,
+            action="invitation.created",
+            obj=invitation,
+            company=actor.company,
+            after=_invitation_state(invitation),
+        )
+        _send_invitation_mail(invitation)
+    return invitation
+
+
+def invitation_resend(*, actor: Actor, public_id: str) -> Invitation:
+    with transaction.atomic():
+        invitation = invitation_get(actor=actor, public_id=public_id, action=Action.CHANGE)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        check_invitation_open(invitation)
+        _count_invitation_sent(actor)
+        record(
+            actor=actor,
+            action="invitation.resent",
+            obj=invitation,
+            company=invitation.company,
+            after=_invitation_state(invitation),
+        )
+        _send_invitation_mail(invitation)
+    return invitation
+
+
+def invitation_revoke(*, actor: Actor, public_id: str) -> Invitation:
+    with transaction.atomic():
+        invitation = invitation_get(actor=actor, public_id=public_id, action=Action.CHANGE)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        check_invitation_open(invitation)
+        before = _invitation_state(invitation)
+        invitation.mark_revoked(timezone.now())
+        invitation.save(update_fields=["status", "revoked_at"])
+        record(
+            actor=actor,
+            action="invitation.revoked",
+            obj=invitation,
+            company=invitation.company,
+            before=before,
+            after=_invitation_state(invitation),
+        )
+    return invitation
+
+
+def check_invitation_open(invitation: Invitation) -> None:
+    """Raise the reason an invitation can no longer be used, if it cannot."""
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise InvitationUsed()
+    if invitation.status == Invitation.Status.REVOKED:
+        raise InvitationRevoked()
+    if invitation.status == Invitation.Status.EXPIRED or invitation.is_expired():
+        raise InvitationExpired()
+
+
+def invitation_accept(*, invitation: Invitation, name: str, password: str) -> User:
+    """Register the invitee into the inviter's company. The link is single-use."""
+    name = (name or "").strip()
+    if not name:
+        raise NameRequired(field="name")
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        check_invitation_open(invitation)
+        if User.objects.filter(email=invitation.email).exists():
+            raise AccountExists()
+        user = User(email=invitation.email, name=name, company=invitation.company)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            raise PasswordRejected(" ".join(exc.messages), field="password") from exc
+        user.set_password(password)
+        user.save()
+        now = timezone.now()
+        invitation.mark_accepted(user, now)
+        invitation.save(update_fields=["status", "accepted_user", "accepted_at"])
+        actor = Actor.for_user(user)
+        record(
+            actor=actor,
+            action="user.registered",
+            obj=user,
+            company=user.company,
+            after={"email": user.email, "name": user.name, "invitation": str(invitation.public_id)},
+        )
+        record(
+            actor=actor,
+            action="invitation.accepted",
+            obj=invitation,
+            company=invitation.company,
+            before={"status": Invitation.Status.PENDING},
+            after=_invitation_state(invitation),
+        )
+    return user
+
+
+def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
+    """Create a company API token; the secret is returned here once and never stored."""
+    if actor.token is not None or not actor.is_company_admin:
+        raise NotFound()
+    name = (name or "").strip()
+    if not name:
+        raise TokenNameRequired(field="name")
+    secret = "ent_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            company=actor.company,
+            created_by=actor.user,
+            name=name[:100],
+            prefix=secret[:10],
+            key_hash=hash_token(secret),
+        )
+        record(
+            actor=actor,
+            action="api_token.created",
+            obj=token,
+            company=actor.company,
+            after={"name": token.name, "prefix": token.prefix},
+        )
+    return token, secret
+
+
+def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
+    with transaction.atomic():
+        try:
+            token = (
+                ApiToken.objects.visible_to(actor, Action.CHANGE)
+                .select_for_update()
+                .get(pk=token_id)
+            )
+        except ApiToken.DoesNotExist as exc:
+            raise NotFound("No such token.") from exc
+        if token.revoked_at is None:
+            token.mark_revoked(timezone.now())
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action="api_token.revoked",
+                obj=token,
+                company=token.company,
+                before={"revoked": False},
+                after={"revoked": True},
+            )
+    return token
+
+
+def company_create(
+    *,
+    actor: Actor | None,
+    name: str,
+    is_vendor: bool = False,
+    is_partner: bool = False,
+    country: str = "",
+) -> Company:
+    """A new company (an account). `actor` is None only for the system itself (set-up, demo)."""
+    with transaction.atomic():
+        company = Company.objects.create(
+            name=name, is_vendor=is_vendor, is_partner=is_partner, country=country
+        )
+        record(
+            actor=actor or Actor.anonymous(),
+            action="company.created",
+            obj=company,
+            company=company,
+            after={"name": name, "is_vendor": is_vendor, "is_partner": is_partner},
+        )
+    return company
+
+
+def user_create(
+    *,
+    actor: Actor | None,
+    company: Company,
+    email: str,
+    name: str,
+    password: str,
+    role: str = User.Role.MEMBER,
+    is_staff: bool = False,
+) -> User:
+    """A user created by the back office or the system; co-workers join through invitations."""
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email, password, name=name, company=company, role=role, is_staff=is_staff
+        )
+        record(
+            actor=actor or Actor.anonymous(),
+            action="user.created",
+            obj=user,
+            company=company,
+            after={"email": user.email, "name": name, "role": role, "is_staff": is_staff},
+        )
+    return user

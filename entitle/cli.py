@@ -1,0 +1,137 @@
+"""The `entitle` command: demo, serve, worker, and every Django management command."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _granian(host: str, port: int, workers: int, blocking_threads: int, backpressure: int):
+    return [
+        sys.executable, "-m", "granian",
+        "--interface", "wsgi",
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+        "--blocking-threads", str(blocking_threads),
+        "--backpressure", str(backpressure),
+        "config.wsgi:application",
+    ]  # fmt: skip
+
+
+def _prepare_database() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+def demo(args: argparse.Namespace) -> int:
+    url = f"http://127.0.0.1:{args.port}"
+    os.environ.setdefault("ENTITLE_PORTAL_URL", url)
+    _setup()
+    from entitle import demo as demo_world
+
+    print("Preparing the database…", flush=True)
+    _prepare_database()
+    users = demo_world.load()
+    print(f"\nEntitle demo: {url}/  (API docs: {url}/api/v1/docs)")
+    print(f"Log in with any of these; the password is “{demo_world.DEMO_PASSWORD}”:")
+    for user in users:
+        print(f"  {user.email:<26} {user.company} — {user.what}")
+    print("E-mail is printed here, in this terminal. Ctrl-C stops the demo.\n", flush=True)
+    return _run_together(
+        [
+            _granian("127.0.0.1", args.port, workers=1, blocking_threads=4, backpressure=64),
+            [sys.executable, "-m", "entitle.cli", "worker"],
+        ]
+    )
+
+
+def _run_together(commands: list[list[str]]) -> int:
+    """Run the server and the task worker side by side; stop both when either stops."""
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return max(process.returncode or 0 for process in processes)
+
+
+def serve(args: argparse.Namespace) -> int:
+    _setup()
+    command = _granian(
+        args.host,
+        args.port,
+        workers=args.workers,
+        blocking_threads=args.blocking_threads,
+        backpressure=args.backpressure,
+    )
+    os.execv(sys.executable, command)  # noqa: S606 — replace this process with the server
+    return 0
+
+
+def worker(args: argparse.Namespace, rest: list[str]) -> int:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", *rest)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="entitle",
+        description="Entitle: software licences and entitlements. Any other command is a "
+        "Django management command (migrate, createsuperuser, shell, …).",
+    )
+    sub = parser.add_subparsers(dest="command")
+    p_demo = sub.add_parser("demo", help="Set up the demo world on SQLite and serve the portal.")
+    p_demo.add_argument("--port", type=int, default=8000)
+    p_serve = sub.add_parser("serve", help="Run the production server (granian, WSGI).")
+    p_serve.add_argument("--host", default=os.environ.get("ENTITLE_HOST", "0.0.0.0"))  # noqa: S104
+    p_serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    p_serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p_serve.add_argument("--blocking-threads", type=int, default=2)
+    p_serve.add_argument("--backpressure", type=int, default=128)
+    sub.add_parser("worker", help="Run the task worker (e-mail, scheduled work).")
+
+    if argv and argv[0] in {"demo", "serve", "worker"}:
+        args, rest = parser.parse_known_args(argv)
+        if args.command == "worker":
+            return worker(args, rest)
+        if rest:
+            parser.error(f"unrecognised arguments: {' '.join(rest)}")
+        return demo(args) if args.command == "demo" else serve(args)
+    if not argv or argv[0] in {"-h", "--help"}:
+        parser.print_help()
+        return 0
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["entitle", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+
+from entitle.access.policy import PolicyManager
+
+
+class AuditEvent(models.Model):
+    """One change anyone made: who, for which company, what, when, before and after.
+
+    Append-only: written by `entitle.core.audit.record` and never updated or deleted.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_company = models.ForeignKey(
+        "accounts.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The API token the change came through, if it did not come from a portal session.
+    via_token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The company whose object changed: the events its users may see.
+    company = models.ForeignKey(
+        "accounts.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

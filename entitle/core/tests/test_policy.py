@@ -1,0 +1,57 @@
+from django.db import models
+
+from conftest import actor_of
+from entitle.access.actor import Actor
+from entitle.access.policy import has_rule, restrict
+from entitle.accounts.models import ApiToken, Company, Invitation, User
+from entitle.accounts.services import api_token_create
+from entitle.core.models import AuditEvent
+
+
+def test_anonymous_sees_nothing(acme_admin):
+    for model in [Company, User, Invitation, ApiToken, AuditEvent]:
+        assert not model.objects.visible_to(Actor.anonymous(), "view").exists()
+
+
+def test_unknown_actions_and_models_without_a_rule_are_denied(acme_admin):
+    actor = actor_of(acme_admin)
+    assert not User.objects.visible_to(actor, "launch-missiles").exists()
+    from django.contrib.contenttypes.models import ContentType
+
+    assert not has_rule(ContentType)
+    assert not restrict(ContentType.objects.all(), actor, "view").exists()
+
+
+def test_every_domain_model_has_a_rule():
+    from django.apps import apps
+
+    domain_models = [m for m in apps.get_models() if m._meta.app_label in {"core", "accounts"}]
+    assert domain_models
+    for model in domain_models:
+        assert has_rule(model), model
+        assert isinstance(model._default_manager.all(), models.QuerySet)
+        assert hasattr(model._default_manager, "visible_to"), model
+
+
+def test_vendor_staff_see_every_company_but_customers_only_their_own(
+    vendor_staff, acme_admin, globex_admin
+):
+    assert Company.objects.visible_to(actor_of(vendor_staff), "view").count() == 3
+    assert list(Company.objects.visible_to(actor_of(acme_admin), "view")) == [acme_admin.company]
+
+
+def test_a_token_never_carries_staff_rights_nor_reaches_tokens(vendor_staff):
+    _, _secret = api_token_create(actor=actor_of(vendor_staff), name="t")
+    token = ApiToken.objects.get()
+    by_token = Actor.for_token(token)
+    assert not by_token.is_vendor_staff
+    assert not ApiToken.objects.visible_to(by_token, "view").exists()
+
+
+def test_audit_events_are_visible_to_own_company_administrators(
+    acme_admin, acme_member, globex_admin
+):
+    own = AuditEvent.objects.visible_to(actor_of(acme_admin), "view")
+    assert own.exists()
+    assert set(own.values_list("company", flat=True)) == {acme_admin.company_id}
+    assert not AuditEvent.objects.visible_to(actor_of(acme_member), "view").exists()
