@@ -122,3 +122,56 @@ def token_client(db):
 def on_postgres() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def skus(db) -> dict:
+    """The demo catalog: Data Center Expert, Secure NMC and PowerChute, 1/3/5-year SKUs."""
+    from entitle.demo import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture
+def channel(make_company, make_user, vendor_staff):
+    """A partner PO with every role held by a different company, plus an unrelated one."""
+    from types import SimpleNamespace
+
+    companies = {
+        role: make_company(name)
+        for role, name in [
+            ("purchasing", "Northwind Distribution"),
+            ("reseller", "Bluebird IT Resellers"),
+            ("owner", "Acme Data Centres"),
+            ("installer", "Initech Managed Services"),
+            ("unrelated", "Umbrella Unrelated"),
+        ]
+    }
+    users = {
+        role: make_user(company, role=User.Role.ADMIN, email=f"{role}@example.com")
+        for role, company in companies.items()
+    }
+    users["vendor"] = vendor_staff
+    return SimpleNamespace(companies=companies, users=users, staff=Actor.for_user(vendor_staff))
+
+
+@pytest.fixture
+def partner_po(channel, skus, django_capture_on_commit_callbacks):
+    """Channel's PO, recorded and fulfilled: DCE-1Y × 25 and PCNS-3Y × 10."""
+    from entitle.orders.services import LineInput, po_fulfil, po_record
+
+    c = channel.companies
+    po = po_record(
+        actor=channel.staff,
+        po_number="PO-1001",
+        msa_reference="MSA-7",
+        po_email="orders@northwind.example",
+        channel="partner",
+        purchasing_entity=c["purchasing"],
+        reseller=c["reseller"],
+        owner=c["owner"],
+        installer=c["installer"],
+        lines=[LineInput(skus["DCE-1Y"], 25, "40.00"), LineInput(skus["PCNS-3Y"], 10)],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return po_fulfil(actor=channel.staff, public_id=po.public_id)

@@ -6,8 +6,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from entitle.accounts.api import router as accounts_router
+from entitle.catalog.api import router as catalog_router
 from entitle.core.api_auth import API_AUTH
 from entitle.core.errors import DomainError
+from entitle.locker.api import router as locker_router
+from entitle.orders.api import router as orders_router
 
 api = NinjaAPI(
     title="Entitle API",
@@ -62,3 +65,6 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 
 api.add_router("/", accounts_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/", orders_router)
+api.add_router("/", locker_router)

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "entitle.core",
     "entitle.access",
     "entitle.accounts",
+    "entitle.catalog",
+    "entitle.orders",
+    "entitle.locker",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +172,11 @@ ENTITLE = {
     "INVITATION_DAYS": env.int("ENTITLE_INVITATION_DAYS", default=14),
     # Invitations one user may send per hour.
     "INVITATION_RATE": env.int("ENTITLE_INVITATION_RATE", default=30),
+    # The direct price is the partner price times this premium.
+    "DIRECT_PREMIUM": env.str("ENTITLE_DIRECT_PREMIUM", default="1.20"),
+    # Voucher codes one user, and one company, may try in ten minutes.
+    "REDEEM_RATE_USER": env.int("ENTITLE_REDEEM_RATE_USER", default=20),
+    "REDEEM_RATE_COMPANY": env.int("ENTITLE_REDEEM_RATE_COMPANY", default=60),
 }
 
 LOGGING = {

@@ -1,11 +1,19 @@
 """The demo world that `entitle demo` loads: loading it twice changes nothing."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 
+from entitle.access.actor import Actor
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import company_create, user_create
+from entitle.catalog.models import Product, Sku
+from entitle.catalog.services import product_create, sku_create
+from entitle.locker.models import Voucher
+from entitle.locker.services import voucher_redeem
+from entitle.orders.models import PurchaseOrder
+from entitle.orders.services import LineInput, po_fulfil, po_record
 
 DEMO_PASSWORD = "entitle-demo"  # noqa: S105 — printed for the demo's users on purpose
 
@@ -80,6 +88,99 @@ USERS = [
 ]
 
 
+# The three products of the seeds, each sold for one, three and five years.
+PRODUCTS = [
+    dict(
+        code="dce",
+        name="Data Center Expert",
+        quantity_unit="discoverable devices and surveillance cameras",
+        one_licence_per_device=True,
+        description="Monitors the data centre's power, cooling and environment.",
+    ),
+    dict(
+        code="secure-nmc",
+        name="Secure NMC",
+        quantity_unit="network management cards",
+        renewable_after_expiry=False,
+        description="Security subscription for one network management card each.",
+    ),
+    dict(
+        code="pcns",
+        name="PowerChute Network Shutdown",
+        quantity_unit="protected nodes",
+        grace_days=60,
+        description="Shuts protected servers down gracefully when the UPS runs low.",
+    ),
+]
+# Partner price of one unit for one year; longer terms are a little cheaper per year.
+YEARLY_PRICE = {"dce": Decimal("40.00"), "secure-nmc": Decimal("25.00"), "pcns": Decimal("18.00")}
+TERMS = [(1, 365, Decimal("1")), (3, 1095, Decimal("2.7")), (5, 1825, Decimal("4.2"))]
+
+
+def load_catalog() -> dict[str, Sku]:
+    """The demo catalog (also used by the tests): SKUs by code, e.g. ``DCE-1Y``."""
+    for fields in PRODUCTS:
+        if not Product.objects.filter(code=fields["code"]).exists():
+            product = product_create(actor=None, **fields)
+            for years, days, factor in TERMS:
+                sku_create(
+                    actor=None,
+                    product=product,
+                    code=f"{product.code.upper()}-{years}Y",
+                    name=f"{product.name}, {years} year{'s' if years > 1 else ''}",
+                    term_days=days,
+                    partner_price=YEARLY_PRICE[product.code] * factor,
+                )
+    return {sku.code: sku for sku in Sku.objects.select_related("product")}
+
+
+def _load_orders(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
+    staff = Actor.for_user(User.objects.get(email="staff@entitle.example"))
+    orders = [
+        # A partner sale: the distributor buys, the reseller sells on, Acme owns, Initech installs.
+        dict(
+            po_number="NW-2026-0042", msa_reference="MSA-NW-2024", po_email="orders@northwind.example",
+            channel="partner", purchasing_entity=companies["Northwind Distribution"],
+            reseller=companies["Bluebird IT Resellers"], owner=companies["Acme Data Centres"],
+            installer=companies["Initech Managed Services"],
+            lines=[LineInput(skus["DCE-1Y"], 25), LineInput(skus["PCNS-3Y"], 10)],
+        ),
+        # A direct sale: Globex buys for itself.
+        dict(
+            po_number="GLX-7781", po_email="grace@globex.example", channel="direct",
+            purchasing_entity=companies["Globex Manufacturing"],
+            owner=companies["Globex Manufacturing"],
+            lines=[LineInput(skus["SECURE-NMC-1Y"], 4)],
+        ),
+        # Recorded but not yet fulfilled: vendor staff can fulfil it from the Orders tab.
+        dict(
+            po_number="NW-2026-0057", po_email="orders@northwind.example", channel="partner",
+            purchasing_entity=companies["Northwind Distribution"],
+            owner=companies["Globex Manufacturing"],
+            lines=[LineInput(skus["PCNS-1Y"], 50)],
+        ),
+    ]  # fmt: skip
+    for order in orders:
+        if PurchaseOrder.objects.filter(po_number=order["po_number"]).exists():
+            continue
+        po = po_record(actor=staff, **order)
+        if po.po_number != "NW-2026-0057":
+            po_fulfil(actor=staff, public_id=po.public_id)
+    # Acme has already redeemed its Data Center Expert voucher; the rest wait to be redeemed.
+    dce = Voucher.objects.get(line__po__po_number="NW-2026-0042", sku__code="DCE-1Y")
+    if dce.status == Voucher.Status.UNREDEEMED:
+        olivia = Actor.for_user(User.objects.get(email="olivia@acme.example"))
+        voucher_redeem(actor=olivia, code=dce.code, idempotency_key="demo-redeem-dce")
+
+
+def unredeemed_vouchers() -> list[Voucher]:
+    return list(
+        Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
+        .select_related("sku", "line__po")
+        .order_by("id")
+    )
+
+
 def load() -> list[DemoUser]:
     with transaction.atomic():
         companies = {}
@@ -102,4 +203,5 @@ def load() -> list[DemoUser]:
                     role=demo_user.role,
                     is_staff=demo_user.is_staff,
                 )
+        _load_orders(companies, load_catalog())
     return USERS

@@ -8,7 +8,10 @@ from django.db.models import Q
 from entitle.access.actor import Actor
 from entitle.access.policy import Action, rule
 from entitle.accounts.models import ApiToken, Company, Invitation, User
-from entitle.core.models import AuditEvent
+from entitle.catalog.models import Product, Sku
+from entitle.core.models import AuditEvent, IdempotencyRecord
+from entitle.locker.models import LedgerEntry, Locker, Voucher
+from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
 
 @rule(Company)
@@ -68,5 +71,105 @@ def audit_event_rule(actor: Actor, action: Action) -> Q | None:
     if actor.is_vendor_staff:
         return Q()
     if actor.is_company_admin:
+        return Q(company=actor.company)
+    return None
+
+
+# --- Catalog: everyone signed in reads it; the vendor's staff change it. ---
+
+
+def _catalog_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW or actor.is_vendor_staff:
+        return Q()
+    return None
+
+
+rule(Product)(_catalog_rule)
+rule(Sku)(_catalog_rule)
+
+
+# --- Orders. DOMAIN.md, "What may be shared, with whom". ---
+
+
+def po_roles(actor: Actor, prefix: str = "") -> Q:
+    """Every role held on the PO at `prefix` (entitlement information is theirs to see)."""
+    company = actor.company
+    return (
+        Q(**{f"{prefix}purchasing_entity": company})
+        | Q(**{f"{prefix}reseller": company})
+        | Q(**{f"{prefix}owner": company})
+        | Q(**{f"{prefix}installer": company})
+    )
+
+
+def owner_identity(actor: Actor, prefix: str = "") -> Q:
+    """Where the owner's identity and contacts may be shown: to the owner and vendor staff."""
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(**{f"{prefix}owner": actor.company})
+
+
+@rule(PurchaseOrder)
+def purchase_order_rule(actor: Actor, action: Action) -> Q | None:
+    # The PO itself, its lines, prices and MSA are order details: the purchasing entity's.
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(purchasing_entity=actor.company)
+    return None
+
+
+@rule(OrderLine)
+def order_line_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(po__purchasing_entity=actor.company)
+    return None
+
+
+@rule(Entitlement)
+def entitlement_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return po_roles(actor, "po__")
+    return None
+
+
+# --- Vouchers and the Digital Locker. ---
+
+
+@rule(Voucher)
+def voucher_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        # The purchasing entity receives the codes; a company sees what it redeemed.
+        return Q(line__po__purchasing_entity=actor.company) | Q(redeemed_by_company=actor.company)
+    return None
+
+
+@rule(Locker)
+def locker_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff and action is Action.VIEW:
+        return Q()
+    if action is Action.VIEW:
+        return Q(company=actor.company)
+    return None
+
+
+@rule(LedgerEntry)
+def ledger_entry_rule(actor: Actor, action: Action) -> Q | None:
+    if action is not Action.VIEW:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(locker__company=actor.company)
+
+
+@rule(IdempotencyRecord)
+def idempotency_record_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW:
         return Q(company=actor.company)
     return None

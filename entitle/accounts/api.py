@@ -6,6 +6,7 @@ from ninja import Router
 from entitle.accounts import selectors, services
 from entitle.accounts.schemas import (
     AcceptIn,
+    CompanyOut,
     CoworkerOut,
     ErrorOut,
     InvitationIn,
@@ -66,3 +67,13 @@ def invitation_accept(request: HttpRequest, payload: AcceptIn):
 @router.get("/coworkers", response=list[CoworkerOut], summary="List your company's users")
 def coworker_list(request: HttpRequest):
     return selectors.coworker_list(actor=request.auth)
+
+
+@router.get(
+    "/companies",
+    response=list[CompanyOut],
+    tags=["companies"],
+    summary="Companies you can see (your own; every one for vendor staff)",
+)
+def company_list(request: HttpRequest):
+    return selectors.company_list(actor=request.auth)

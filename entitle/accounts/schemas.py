@@ -58,3 +58,11 @@ class RegisteredOut(Schema):
     @staticmethod
     def resolve_company(obj) -> str:
         return obj.company.name
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    is_vendor: bool
+    is_partner: bool
+    country: str

@@ -7,7 +7,7 @@ from django.utils import timezone
 from entitle.access.actor import Actor
 from entitle.access.policy import Action
 from entitle.accounts.errors import InvitationNotFound
-from entitle.accounts.models import ApiToken, Invitation, User, hash_token
+from entitle.accounts.models import ApiToken, Company, Invitation, User, hash_token
 from entitle.core.errors import NotFound
 
 INVITATION_SALT = "entitle.accounts.invitation"
@@ -79,3 +79,14 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def company_list(*, actor: Actor) -> QuerySet[Company]:
+    return Company.objects.visible_to(actor, Action.VIEW)
+
+
+def company_get(*, actor: Actor, company_id: int) -> Company:
+    try:
+        return company_list(actor=actor).get(pk=company_id)
+    except Company.DoesNotExist as exc:
+        raise NotFound(f"No company {company_id}.") from exc

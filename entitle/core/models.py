@@ -39,3 +39,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class IdempotencyRecord(models.Model):
+    """A consuming or redeeming request already carried out for a company under a key.
+
+    The same request sent again gets the first answer; another request under the same key is
+    refused, so a retried call never acts twice."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    operation = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=64)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    objects = PolicyManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

@@ -1,0 +1,38 @@
+from django.http import HttpRequest
+from ninja import Router
+
+from entitle.accounts.schemas import ErrorOut
+from entitle.catalog import selectors, services
+from entitle.catalog.schemas import ProductIn, ProductOut, SkuIn, SkuOut
+
+router = Router(tags=["catalog"])
+WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.get("/products", response=list[ProductOut], summary="List products and their policy")
+def product_list(request: HttpRequest):
+    return selectors.product_list(actor=request.auth)
+
+
+@router.post(
+    "/products",
+    response={201: ProductOut, **WRITE_ERRORS},
+    summary="Add a product (vendor staff)",
+    description="Errors: `vendor_staff_only` (403), `catalog_duplicate` (409), "
+    "`catalog_invalid` (422).",
+)
+def product_create(request: HttpRequest, payload: ProductIn):
+    return 201, services.product_create(actor=request.auth, **payload.dict())
+
+
+@router.get("/skus", response=list[SkuOut], summary="List SKUs with partner and direct prices")
+def sku_list(request: HttpRequest):
+    return selectors.sku_list(actor=request.auth)
+
+
+@router.post("/skus", response={201: SkuOut, **WRITE_ERRORS}, summary="Add a SKU (vendor staff)")
+def sku_create(request: HttpRequest, payload: SkuIn):
+    services.require_vendor_staff(request.auth)
+    product = selectors.product_get_by_code(actor=request.auth, code=payload.product)
+    data = payload.dict(exclude={"product"})
+    return 201, services.sku_create(actor=request.auth, product=product, **data)

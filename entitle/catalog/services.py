@@ -1,0 +1,133 @@
+"""Changes to the catalog: vendor staff only."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from entitle.access.actor import Actor
+from entitle.catalog.errors import CatalogDuplicate, CatalogInvalid, VendorStaffOnly
+from entitle.catalog.models import Product, Sku, default_reminder_days
+from entitle.core.audit import record
+
+
+def require_vendor_staff(actor: Actor) -> None:
+    if not actor.is_vendor_staff:
+        raise VendorStaffOnly()
+
+
+def _clean_reminder_days(days: list[int] | None) -> list[int]:
+    if days is None:
+        return default_reminder_days()
+    if not all(isinstance(d, int) and 0 <= d <= 3650 for d in days):
+        raise CatalogInvalid(
+            "Reminder days must be whole numbers of days before the end date (0 to 3650).",
+            field="reminder_days",
+        )
+    return sorted(set(days), reverse=True)
+
+
+def _product_state(product: Product) -> dict:
+    return {
+        "code": product.code,
+        "name": product.name,
+        "renewable_after_expiry": product.renewable_after_expiry,
+        "grace_days": product.grace_days,
+        "warn_days": product.warn_days,
+        "one_licence_per_device": product.one_licence_per_device,
+        "reminder_days": product.reminder_days,
+    }
+
+
+def product_create(
+    *,
+    actor: Actor | None,
+    code: str,
+    name: str,
+    description: str = "",
+    quantity_unit: str = "devices",
+    renewable_after_expiry: bool = True,
+    grace_days: int = 0,
+    warn_days: int = 30,
+    one_licence_per_device: bool = False,
+    reminder_days: list[int] | None = None,
+) -> Product:
+    """`actor` None is the system itself (the demo world)."""
+    if actor is not None:
+        require_vendor_staff(actor)
+    if not code.strip() or not name.strip():
+        raise CatalogInvalid("A product needs a code and a name.", field="name")
+    if grace_days < 0 or warn_days < 0:
+        raise CatalogInvalid("Grace and warning days cannot be negative.", field="grace_days")
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(
+                code=code.strip(),
+                name=name.strip(),
+                description=description,
+                quantity_unit=quantity_unit,
+                renewable_after_expiry=renewable_after_expiry,
+                grace_days=grace_days,
+                warn_days=warn_days,
+                one_licence_per_device=one_licence_per_device,
+                reminder_days=_clean_reminder_days(reminder_days),
+            )
+            record(
+                actor=actor or Actor.anonymous(),
+                action="product.created",
+                obj=product,
+                company=None,
+                after=_product_state(product),
+            )
+    except IntegrityError as exc:
+        raise CatalogDuplicate("A product with this code or name exists already.") from exc
+    return product
+
+
+def sku_create(
+    *,
+    actor: Actor | None,
+    product: Product,
+    code: str,
+    name: str,
+    term_days: int,
+    partner_price: Decimal | str,
+) -> Sku:
+    if actor is not None:
+        require_vendor_staff(actor)
+    try:
+        price = Decimal(str(partner_price))
+    except InvalidOperation as exc:
+        raise CatalogInvalid("The partner price must be a number.", field="partner_price") from exc
+    if price < 0 or price != price.quantize(Decimal("0.01")):
+        raise CatalogInvalid(
+            "The partner price must be zero or more, with at most two decimal places.",
+            field="partner_price",
+        )
+    if term_days < 1:
+        raise CatalogInvalid("The term must be at least one day.", field="term_days")
+    if not code.strip():
+        raise CatalogInvalid("A SKU needs a code.", field="code")
+    try:
+        with transaction.atomic():
+            sku = Sku.objects.create(
+                product=product,
+                code=code.strip(),
+                name=name.strip() or f"{product.name}, {term_days} days",
+                term_days=term_days,
+                partner_price=price,
+            )
+            record(
+                actor=actor or Actor.anonymous(),
+                action="sku.created",
+                obj=sku,
+                company=None,
+                after={
+                    "code": sku.code,
+                    "product": product.code,
+                    "term_days": term_days,
+                    "partner_price": str(price),
+                },
+            )
+    except IntegrityError as exc:
+        raise CatalogDuplicate("A SKU with this code exists already.", field="code") from exc
+    return sku

@@ -1,0 +1,86 @@
+"""Codes people type: voucher codes and Activation IDs.
+
+20 characters from a 32-letter alphabet without the look-alikes 0, 1, I and O, in four groups
+of five: 19 random characters (95 bits) and one check character. The check character makes the
+weighted sum of the characters, taken in GF(32) with weights α⁰, α¹, …, zero. So a single
+mistyped character, or two neighbours swapped, always breaks the check: a substitution changes
+the sum by (a − b)·αⁱ ≠ 0, a swap by (a − b)·αⁱ·(1 + α) ≠ 0 — and a typo can be told apart
+from a code that merely does not exist.
+"""
+
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_VALUE = {c: i for i, c in enumerate(ALPHABET)}
+GROUP = 5
+LENGTH = 20
+RANDOM_CHARS = LENGTH - 1
+ENTROPY_BITS = RANDOM_CHARS * 5
+_POLY = 0b100101  # x⁵ + x² + 1, primitive: α = x has order 31 > LENGTH
+
+
+class CodeTypo(ValueError):
+    """The text cannot be a code: wrong length, a letter codes never use, or a failed check."""
+
+
+def _times_alpha(value: int) -> int:
+    value <<= 1
+    return value ^ _POLY if value & 0b100000 else value
+
+
+def _gf_mul(a: int, b: int) -> int:
+    product = 0
+    while b:
+        if b & 1:
+            product ^= a
+        a = _times_alpha(a)
+        b >>= 1
+    return product
+
+
+_WEIGHTS = [1]
+for _ in range(LENGTH - 1):
+    _WEIGHTS.append(_times_alpha(_WEIGHTS[-1]))
+_INVERSE_OF_LAST = next(x for x in range(1, 32) if _gf_mul(x, _WEIGHTS[-1]) == 1)
+
+
+def _weighted_sum(values: list[int]) -> int:
+    total = 0
+    for value, weight in zip(values, _WEIGHTS, strict=False):
+        total ^= _gf_mul(value, weight)
+    return total
+
+
+def _check_value(values: list[int]) -> int:
+    # Solve sum(data) + c·α¹⁹ = 0 for c (addition is XOR, so −x = x).
+    return _gf_mul(_weighted_sum(values), _INVERSE_OF_LAST)
+
+
+def group(compact: str) -> str:
+    return "-".join(compact[i : i + GROUP] for i in range(0, len(compact), GROUP))
+
+
+def with_check(body: str) -> str:
+    """The grouped code made of `body` (19 alphabet letters) and its check character."""
+    values = [_VALUE[ch] for ch in body]
+    values.append(_check_value(values))
+    return group("".join(ALPHABET[v] for v in values))
+
+
+def generate() -> str:
+    """A new random code, grouped: e.g. ``7KQ2M-XH4PA-9RTCW-EN3BZ``."""
+    return with_check("".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARS)))
+
+
+def normalize(text: str) -> str:
+    """The canonical grouped form of what someone typed, or CodeTypo.
+
+    Case, spaces and dashes do not matter.
+    """
+    compact = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n")
+    if len(compact) != LENGTH or any(ch not in _VALUE for ch in compact):
+        raise CodeTypo(text)
+    values = [_VALUE[ch] for ch in compact]
+    if _weighted_sum(values) != 0:
+        raise CodeTypo(text)
+    return group(compact)

@@ -1,0 +1,58 @@
+from django.http import HttpRequest
+from ninja import Header, Router
+
+from entitle.accounts.schemas import ErrorOut
+from entitle.locker import selectors, services
+from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
+
+router = Router(tags=["vouchers and locker"])
+
+
+@router.get(
+    "/vouchers",
+    response=list[VoucherOut],
+    summary="Vouchers issued on your POs, and those your company redeemed",
+)
+def voucher_list(request: HttpRequest):
+    return selectors.voucher_list(actor=request.auth)
+
+
+@router.post(
+    "/vouchers/redeem",
+    response={
+        200: VoucherOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        410: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    summary="Redeem a voucher code into your Digital Locker",
+    description="Errors: `voucher_code_required`, `voucher_code_typo` (a mistyped code), "
+    "`idempotency_key_invalid` (422); `voucher_not_found` (404); `voucher_redeemed`, "
+    "`idempotency_key_reused` (409); `voucher_void` (410); `rate_limited` (429).",
+)
+def voucher_redeem(
+    request: HttpRequest,
+    payload: RedeemIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    return services.voucher_redeem(
+        actor=request.auth,
+        code=payload.code,
+        idempotency_key=payload.idempotency_key or idempotency_key,
+    )
+
+
+@router.get("/locker", response=list[BalanceOut], summary="Your Digital Locker: credits per SKU")
+def locker_balances(request: HttpRequest):
+    return selectors.locker_balances(actor=request.auth)
+
+
+@router.get(
+    "/locker/ledger",
+    response=list[LedgerEntryOut],
+    summary="Every change of your credits, newest first",
+)
+def ledger_list(request: HttpRequest, sku: str | None = None):
+    return selectors.ledger_list(actor=request.auth, sku_code=sku)

@@ -1,0 +1,134 @@
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from entitle.access.policy import PolicyManager
+from entitle.accounts.models import Company
+from entitle.catalog.models import Sku
+from entitle.orders.models import Entitlement, OrderLine
+
+CREDITS = {"max_digits": 14, "decimal_places": 2}
+
+
+class Voucher(models.Model):
+    """A digital voucher issued for one fulfilled order line; redeemed once, ever."""
+
+    class Status(models.TextChoices):
+        UNREDEEMED = "unredeemed", "Unredeemed"
+        REDEEMED = "redeemed", "Redeemed"
+        VOID = "void", "Void"
+
+    code = models.CharField(max_length=32, unique=True)
+    line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="voucher")
+    entitlement = models.OneToOneField(
+        Entitlement, on_delete=models.PROTECT, related_name="voucher"
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    credits = models.DecimalField(**CREDITS)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNREDEEMED)
+    issued_at = models.DateTimeField(default=timezone.now)
+    redeemed_by_company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(credits__gt=0), name="voucher_credits_positive"
+            ),
+            # A redeemed voucher always says who redeemed it and when.
+            models.CheckConstraint(
+                condition=~models.Q(status="redeemed")
+                | models.Q(redeemed_by_company__isnull=False, redeemed_at__isnull=False),
+                name="voucher_redeemed_has_redeemer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def mark_redeemed(self, *, company: Company, user, at: datetime) -> None:
+        self.status = self.Status.REDEEMED
+        self.redeemed_by_company = company
+        self.redeemed_by = user
+        self.redeemed_at = at
+
+    def mark_void(self, at: datetime) -> None:
+        self.status = self.Status.VOID
+        self.voided_at = at
+
+
+class Locker(models.Model):
+    """A company's credits of one SKU. The row is what concurrent changes lock; the balance is
+    never stored here: it is the sum of the ledger's entries."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="lockers")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["company", "sku__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "sku"], name="one_locker_per_company_sku")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} · {self.sku.code}"
+
+
+class LedgerEntry(models.Model):
+    """One change of a locker's credits. Append-only: a correction is a reversing entry."""
+
+    class Kind(models.TextChoices):
+        REDEMPTION = "redemption", "Voucher redeemed"
+        CONSUMPTION = "consumption", "Credits consumed"
+        RETURN = "return", "Credits returned"
+
+    locker = models.ForeignKey(Locker, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**CREDITS)
+    voucher = models.ForeignKey(
+        Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    reason = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = PolicyManager()
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["locker", "idempotency_key"], name="ledger_idempotency_key_unique"
+            ),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_not_zero"),
+            # A voucher's credits enter a locker once, ever.
+            models.UniqueConstraint(
+                fields=["voucher"],
+                condition=models.Q(kind="redemption"),
+                name="one_redemption_per_voucher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:+}"
+
+
+ZERO = Decimal("0.00")

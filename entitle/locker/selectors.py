@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.locker.models import LedgerEntry, Locker, Voucher
+
+
+def voucher_list(*, actor: Actor) -> QuerySet[Voucher]:
+    return Voucher.objects.visible_to(actor, Action.VIEW).select_related(
+        "sku__product", "line__po", "entitlement", "redeemed_by_company"
+    )
+
+
+def locker_balances(*, actor: Actor) -> QuerySet[Locker]:
+    """The actor's company's lockers, one per SKU, each with `balance` = the sum of its
+    entries."""
+    return (
+        Locker.objects.visible_to(actor, Action.VIEW)
+        .filter(company=actor.company)
+        .select_related("sku__product")
+        .annotate(
+            balance=Coalesce(
+                Sum("entries__amount"),
+                Value(Decimal("0.00")),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .order_by("sku__product__name", "sku__term_days")
+    )
+
+
+def ledger_list(*, actor: Actor, sku_code: str | None = None) -> QuerySet[LedgerEntry]:
+    entries = (
+        LedgerEntry.objects.visible_to(actor, Action.VIEW)
+        .filter(locker__company=actor.company)
+        .select_related("locker__sku", "voucher", "created_by")
+    )
+    if sku_code:
+        entries = entries.filter(locker__sku__code=sku_code)
+    return entries

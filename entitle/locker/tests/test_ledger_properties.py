@@ -1,0 +1,53 @@
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import actor_of
+from entitle.locker.errors import InsufficientCredits
+from entitle.locker.models import LedgerEntry
+from entitle.locker.services import ledger_append, locker_balance, locker_for_update
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
+operations = st.lists(st.tuples(st.sampled_from(["redeem", "consume"]), amounts), max_size=30)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(operations)
+def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, operations):
+    actor = actor_of(acme_admin)
+    with transaction.atomic():
+        expected = Decimal("0.00")
+        for n, (kind, amount) in enumerate(operations):
+            locker = locker_for_update(company=acme_admin.company, sku=skus["DCE-1Y"])
+            signed = amount if kind == "redeem" else -amount
+            try:
+                ledger_append(
+                    actor=actor, locker=locker, kind="redemption" if signed > 0 else "consumption",
+                    amount=signed, reason=kind, idempotency_key=f"op-{n}",
+                )  # fmt: skip
+                expected += signed
+            except InsufficientCredits:
+                # Refused whole: nothing was written.
+                assert signed < 0 and expected + signed < 0
+            balance = locker_balance(locker)
+            entries = LedgerEntry.objects.filter(locker=locker)
+            assert balance == sum((e.amount for e in entries), Decimal("0.00")) == expected
+            assert balance >= 0
+        transaction.set_rollback(True)
+
+
+def test_an_overdraft_is_refused_and_writes_nothing(acme_admin, skus):
+    actor = actor_of(acme_admin)
+    locker = locker_for_update(company=acme_admin.company, sku=skus["DCE-1Y"])
+    ledger_append(actor=actor, locker=locker, kind="redemption", amount=Decimal("5"), reason="in",
+                  idempotency_key="in")  # fmt: skip
+    with pytest.raises(InsufficientCredits):
+        ledger_append(actor=actor, locker=locker, kind="consumption", amount=Decimal("-5.01"),
+                      reason="out", idempotency_key="out")  # fmt: skip
+    assert locker_balance(locker) == Decimal("5.00")
+    assert LedgerEntry.objects.count() == 1

@@ -1,0 +1,46 @@
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.access.rules import owner_identity
+from entitle.core.errors import NotFound
+from entitle.orders.errors import PoNotFound
+from entitle.orders.models import Entitlement, PurchaseOrder
+
+
+def po_list(*, actor: Actor) -> QuerySet[PurchaseOrder]:
+    """Order details: the purchasing entity's POs (all of them for vendor staff).
+
+    `owner_visible` says whether the owner's identity may be shown to this actor."""
+    return (
+        PurchaseOrder.objects.visible_to(actor, Action.VIEW)
+        .select_related("purchasing_entity", "reseller", "owner", "installer")
+        .prefetch_related("lines__sku__product")
+        .annotate(
+            owner_visible=ExpressionWrapper(owner_identity(actor), output_field=BooleanField())
+        )
+    )
+
+
+def po_get(*, actor: Actor, public_id) -> PurchaseOrder:
+    try:
+        return po_list(actor=actor).get(public_id=public_id)
+    except (PurchaseOrder.DoesNotExist, ValidationError, ValueError) as exc:
+        raise NotFound("No such purchase order.") from exc
+
+
+def po_lookup(*, actor: Actor, po_number: str) -> PurchaseOrder:
+    """Look-up by PO number answers only the users of that PO's purchasing entity; everyone
+    else gets the same answer as for a number that does not exist."""
+    number = (po_number or "").strip()
+    try:
+        return po_list(actor=actor).get(purchasing_entity=actor.company, po_number=number)
+    except PurchaseOrder.DoesNotExist as exc:
+        raise PoNotFound() from exc
+
+
+def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
+    """Entitlement information: Subscription ID, SKU, quantity, dates and the PO number, for
+    every role on the PO."""
+    return Entitlement.objects.visible_to(actor, Action.VIEW).select_related("sku__product", "po")
