@@ -50,9 +50,8 @@ def demo(args: argparse.Namespace) -> int:
         print(f"  {user.email:<26} {user.company} — {user.what}")
     print("Digital vouchers waiting to be redeemed (Digital Vouchers tab):")
     for voucher in demo_world.unredeemed_vouchers():
-        print(
-            f"  {voucher.code}  {voucher.credits} × {voucher.sku.code} (PO {voucher.line.po.po_number})"
-        )
+        po_number = voucher.line.po.po_number
+        print(f"  {voucher.code}  {voucher.credits} × {voucher.sku.code} (PO {po_number})")
     print("E-mail is printed here, in this terminal. Ctrl-C stops the demo.\n", flush=True)
     return _run_together(
         [

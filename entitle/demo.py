@@ -139,7 +139,8 @@ def _load_orders(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
     orders = [
         # A partner sale: the distributor buys, the reseller sells on, Acme owns, Initech installs.
         dict(
-            po_number="NW-2026-0042", msa_reference="MSA-NW-2024", po_email="orders@northwind.example",
+            po_number="NW-2026-0042", msa_reference="MSA-NW-2024",
+            po_email="orders@northwind.example",
             channel="partner", purchasing_entity=companies["Northwind Distribution"],
             reseller=companies["Bluebird IT Resellers"], owner=companies["Acme Data Centres"],
             installer=companies["Initech Managed Services"],
