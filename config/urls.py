@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("entitle.accounts.urls")),
+    path("", include("entitle.orders.urls")),
+    path("", include("entitle.locker.urls")),
     path("", include("entitle.core.urls")),
 ]

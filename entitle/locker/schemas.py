@@ -35,6 +35,11 @@ class BalanceOut(Schema):
     term_days: int = Field(..., alias="sku.term_days")
     balance: Decimal
 
+    @staticmethod
+    def resolve_balance(obj) -> Decimal:
+        # SQLite's SUM drops trailing zeros; credits always have two places.
+        return Decimal(obj.balance).quantize(Decimal("0.01"))
+
 
 class LedgerEntryOut(Schema):
     id: int

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from entitle.locker import views
+
+app_name = "locker"
+
+urlpatterns = [
+    path("vouchers/", views.vouchers, name="vouchers"),
+    path("locker/", views.locker, name="locker"),
+]

@@ -1,0 +1,42 @@
+from django import forms
+
+from entitle.accounts.models import Company
+from entitle.catalog.models import Sku
+from entitle.orders.models import PurchaseOrder
+
+
+class LookupForm(forms.Form):
+    po_number = forms.CharField(label="PO number", max_length=64)
+
+
+class PurchaseOrderForm(forms.Form):
+    """Vendor staff record a PO; the service checks the rules and gives the messages."""
+
+    po_number = forms.CharField(label="PO number", max_length=64, required=False)
+    po_email = forms.CharField(label="PO email", max_length=254, required=False)
+    channel = forms.ChoiceField(choices=PurchaseOrder.Channel.choices)
+    purchasing_entity = forms.ModelChoiceField(queryset=Company.objects.none())
+    reseller = forms.ModelChoiceField(queryset=Company.objects.none(), required=False)
+    owner = forms.ModelChoiceField(label="Owner (licensee)", queryset=Company.objects.none())
+    installer = forms.ModelChoiceField(queryset=Company.objects.none(), required=False)
+    msa_reference = forms.CharField(label="MSA reference", max_length=64, required=False)
+
+    def __init__(self, *args, companies, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("purchasing_entity", "reseller", "owner", "installer"):
+            self.fields[name].queryset = companies
+
+
+class OrderLineForm(forms.Form):
+    sku = forms.ModelChoiceField(label="SKU", queryset=Sku.objects.none(), required=False)
+    quantity = forms.IntegerField(min_value=1, required=False)
+    unit_price = forms.DecimalField(
+        min_value=0, decimal_places=2, required=False, help_text="Empty: the channel list price."
+    )
+
+    def __init__(self, *args, skus, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].queryset = skus
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=4)
