@@ -175,3 +175,14 @@ def partner_po(channel, skus, django_capture_on_commit_callbacks):
     )
     with django_capture_on_commit_callbacks(execute=True):
         return po_fulfil(actor=channel.staff, public_id=po.public_id)
+
+
+@pytest.fixture
+def owner_credits(partner_po, channel):
+    """The owner has redeemed both vouchers: 25 credits of DCE-1Y and 10 of PCNS-3Y."""
+    from entitle.locker.services import voucher_redeem
+
+    owner = Actor.for_user(channel.users["owner"])
+    for n, line in enumerate(partner_po.lines.order_by("number")):
+        voucher_redeem(actor=owner, code=line.voucher.code, idempotency_key=f"fixture-{n}")
+    return owner

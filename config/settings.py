@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "entitle.catalog",
     "entitle.orders",
     "entitle.locker",
+    "entitle.licensing",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 ENTITLE = {
+    # Encrypts the licence-signing keys at rest; defaults to a key derived from SECRET_KEY.
+    "KEY_ENCRYPTION_KEY": env.str("ENTITLE_KEY_ENCRYPTION_KEY", default=""),
     "INVITATION_DAYS": env.int("ENTITLE_INVITATION_DAYS", default=14),
     # Invitations one user may send per hour.
     "INVITATION_RATE": env.int("ENTITLE_INVITATION_RATE", default=30),
@@ -177,6 +180,8 @@ ENTITLE = {
     # Voucher codes one user, and one company, may try in ten minutes.
     "REDEEM_RATE_USER": env.int("ENTITLE_REDEEM_RATE_USER", default=20),
     "REDEEM_RATE_COMPANY": env.int("ENTITLE_REDEEM_RATE_COMPANY", default=60),
+    # Online activations and validations one Activation ID may make per minute.
+    "PRODUCT_RATE": env.int("ENTITLE_PRODUCT_RATE", default=120),
 }
 
 LOGGING = {

@@ -102,6 +102,7 @@ PRODUCTS = [
         name="Secure NMC",
         quantity_unit="network management cards",
         renewable_after_expiry=False,
+        quantity_counts_devices=True,
         description="Security subscription for one network management card each.",
     ),
     dict(

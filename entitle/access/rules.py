@@ -3,6 +3,8 @@
 The rules only see an authenticated actor; anonymous requests are denied before they run.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
 from entitle.access.actor import Actor
@@ -10,6 +12,15 @@ from entitle.access.policy import Action, rule
 from entitle.accounts.models import ApiToken, Company, Invitation, User
 from entitle.catalog.models import Product, Sku
 from entitle.core.models import AuditEvent, IdempotencyRecord
+from entitle.licensing.models import (
+    Binding,
+    ConsumptionRecord,
+    Device,
+    Funding,
+    Licence,
+    LicenceFile,
+    SigningKey,
+)
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
@@ -173,3 +184,48 @@ def idempotency_record_rule(actor: Actor, action: Action) -> Q | None:
     if action is Action.VIEW:
         return Q(company=actor.company)
     return None
+
+
+# --- Licences, devices and licence files: the owner's. Lifecycle actions (CHANGE: renew,
+# increase, assign, download) are the owner's too. Vendor staff see everything but act on
+# licences only through the back office (suspend, reinstate). ---
+
+
+def _owner_rule(owner_field: str) -> Callable[[Actor, Action], Q | None]:
+    def owner_rule(actor: Actor, action: Action) -> Q | None:
+        if action is Action.VIEW and actor.is_vendor_staff:
+            return Q()
+        return Q(**{owner_field: actor.company})
+
+    return owner_rule
+
+
+rule(Licence)(_owner_rule("owner"))
+rule(Device)(_owner_rule("owner"))
+rule(Binding)(_owner_rule("licence__owner"))
+rule(LicenceFile)(_owner_rule("licence__owner"))
+
+
+@rule(ConsumptionRecord)
+def consumption_rule(actor: Actor, action: Action) -> Q | None:
+    # Consumption records stay with the company that paid, whoever owns the licence later.
+    if action is not Action.VIEW:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(company=actor.company)
+
+
+@rule(Funding)
+def funding_rule(actor: Actor, action: Action) -> Q | None:
+    if action is not Action.VIEW:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(consumption__company=actor.company)
+
+
+@rule(SigningKey)
+def signing_key_rule(actor: Actor, action: Action) -> Q | None:
+    # Public halves are published by the API anyway; the rows are the back office's.
+    return Q() if actor.is_vendor_staff and action is Action.VIEW else None

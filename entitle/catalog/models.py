@@ -34,6 +34,11 @@ class Product(models.Model):
         default=30, help_text="The licence shows amber when this many days or fewer remain."
     )
     one_licence_per_device = models.BooleanField(default=False)
+    quantity_counts_devices = models.BooleanField(
+        default=False,
+        help_text="Quantity is a number of devices (a subscription per card): a licence may be "
+        "assigned to that many devices. Otherwise a licence belongs to one device.",
+    )
     reminder_days = models.JSONField(
         default=default_reminder_days,
         help_text="Days before the end date on which renewal reminders are sent; 0 is the day "
@@ -47,6 +52,9 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def max_devices(self, quantity: int) -> int:
+        return quantity if self.quantity_counts_devices else 1
 
 
 class Sku(models.Model):

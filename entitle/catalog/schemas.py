@@ -21,6 +21,7 @@ class ProductOut(Schema):
     grace_days: int
     warn_days: int
     one_licence_per_device: bool
+    quantity_counts_devices: bool
     reminder_days: list[int]
 
 
@@ -33,6 +34,7 @@ class ProductIn(Schema):
     grace_days: int = Field(0, ge=0)
     warn_days: int = Field(30, ge=0)
     one_licence_per_device: bool = False
+    quantity_counts_devices: bool = False
     reminder_days: list[int] | None = None
 
 

@@ -34,6 +34,7 @@ def _product_state(product: Product) -> dict:
         "grace_days": product.grace_days,
         "warn_days": product.warn_days,
         "one_licence_per_device": product.one_licence_per_device,
+        "quantity_counts_devices": product.quantity_counts_devices,
         "reminder_days": product.reminder_days,
     }
 
@@ -49,6 +50,7 @@ def product_create(
     grace_days: int = 0,
     warn_days: int = 30,
     one_licence_per_device: bool = False,
+    quantity_counts_devices: bool = False,
     reminder_days: list[int] | None = None,
 ) -> Product:
     """`actor` None is the system itself (the demo world)."""
@@ -69,6 +71,7 @@ def product_create(
                 grace_days=grace_days,
                 warn_days=warn_days,
                 one_licence_per_device=one_licence_per_device,
+                quantity_counts_devices=quantity_counts_devices,
                 reminder_days=_clean_reminder_days(reminder_days),
             )
             record(

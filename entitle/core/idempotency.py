@@ -60,5 +60,17 @@ def claim(
         return earlier
 
 
+def replayed(
+    *, company: Company, key: str, operation: str, request_fingerprint: str
+) -> IdempotencyRecord | None:
+    """The record of this same request if it was already carried out (no claim is made)."""
+    earlier = IdempotencyRecord.objects.filter(company=company, key=key).first()
+    if earlier is None:
+        return None
+    if earlier.operation != operation or earlier.fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused(field="idempotency_key")
+    return earlier
+
+
 def settle(*, company: Company, key: str, result: dict[str, Any]) -> None:
     IdempotencyRecord.objects.filter(company=company, key=key).update(result=result)

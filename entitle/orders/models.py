@@ -116,6 +116,10 @@ class Entitlement(models.Model):
     quantity = models.PositiveIntegerField()
     start_date = models.DateField()
     end_date = models.DateField(help_text="The first day not covered.")
+    # The licence this entitlement's credits created or first went into, once they did.
+    licence = models.ForeignKey(
+        "licensing.Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = PolicyManager()
 

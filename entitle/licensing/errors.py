@@ -1,0 +1,57 @@
+from entitle.core.errors import Conflict, DomainError, NotFound
+
+
+class LicenceNotFound(NotFound):
+    code = "licence_not_found"
+    default_message = "No licence with this Activation ID."
+
+
+class DeviceNotFound(NotFound):
+    code = "device_not_found"
+    default_message = "No such device."
+
+
+class LicenceInvalid(DomainError):
+    status = 422
+    code = "licence_invalid"
+
+
+class IncreaseNotAllowed(Conflict):
+    code = "increase_not_allowed"
+
+
+class RenewalNotAllowed(Conflict):
+    code = "renewal_not_allowed"
+    default_message = (
+        "This subscription has expired and cannot be renewed: a new subscription with a new "
+        "Activation ID must be bought."
+    )
+
+
+class LicenceSuspended(Conflict):
+    code = "licence_suspended"
+    default_message = "This licence is suspended by the vendor. Please contact the vendor."
+
+
+class LicenceExpired(Conflict):
+    code = "licence_expired"
+    default_message = "This licence has expired. Renew it first."
+
+
+class DeviceInvalid(DomainError):
+    status = 422
+    code = "device_invalid"
+
+
+class DeviceExists(Conflict):
+    code = "device_exists"
+    default_message = "You have already registered a device of this product with this host id."
+
+
+class AssignmentRefused(Conflict):
+    code = "assignment_refused"
+
+
+class NoLicenceFile(NotFound):
+    code = "no_licence_file"
+    default_message = "No licence file has been issued for this licence on this device yet."

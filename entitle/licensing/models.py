@@ -1,0 +1,236 @@
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from entitle.access.policy import PolicyManager
+from entitle.accounts.models import Company
+from entitle.catalog.models import Product, Sku
+from entitle.locker.models import CREDITS, Voucher
+
+
+class Licence(models.Model):
+    """A licence: its Activation ID is the licence key and the entitlement's Subscription ID.
+
+    It covers every day from `start_date` up to, not including, `end_date`."""
+
+    activation_id = models.CharField("Activation ID", max_length=32, unique=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licences")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    owner = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="licences")
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=200, blank=True)
+    # The serial of the newest licence file issued for this licence.
+    file_serial = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["end_date", "activation_id"]
+        indexes = [models.Index(fields=["owner", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="licence_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="licence_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.activation_id
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def suspend(self, at: datetime, reason: str) -> None:
+        self.suspended_at = at
+        self.suspension_reason = reason
+
+    def reinstate(self) -> None:
+        self.suspended_at = None
+        self.suspension_reason = ""
+
+    @property
+    def valid_through(self) -> date:
+        return self.end_date - timedelta(days=1)
+
+    def next_file_serial(self) -> int:
+        self.file_serial += 1
+        return self.file_serial
+
+
+class Device(models.Model):
+    """An installed product instance. Its host id and location are the owner's private data."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="devices")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=120)
+    host_id = models.CharField("host id", max_length=128)
+    location = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "product", "host_id"], name="device_host_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Binding(models.Model):
+    """A licence assigned to a device ("Add License"), with the quantity applied to it."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="bindings")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
+    applied_quantity = models.PositiveIntegerField()
+    bound_at = models.DateTimeField(default=timezone.now)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["bound_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "device"], name="binding_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} on {self.device}"
+
+
+class ConsumptionRecord(models.Model):
+    """One use of locker credits (the Consumption History tab)."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Create licence"
+        INCREASE = "increase", "Increase quantity"
+        RENEW = "renew", "Renew / extend"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="consumptions")
+    licence = models.ForeignKey(
+        Licence, null=True, blank=True, on_delete=models.PROTECT, related_name="consumptions"
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    credits = models.DecimalField(**CREDITS)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "idempotency_key"], name="consumption_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.credits} {self.sku.code}"
+
+    def complete(self, at: datetime) -> None:
+        self.status = self.Status.COMPLETED
+        self.completed_at = at
+
+    def fail(self, at: datetime, reason: str) -> None:
+        self.status = self.Status.FAILED
+        self.failure_reason = reason[:200]
+        self.completed_at = at
+
+
+class Funding(models.Model):
+    """Which voucher's credits paid for a consumption: the order lines behind a licence."""
+
+    consumption = models.ForeignKey(
+        ConsumptionRecord, on_delete=models.PROTECT, related_name="fundings"
+    )
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="fundings")
+    credits = models.DecimalField(**CREDITS)
+
+    objects = PolicyManager()
+
+    def __str__(self) -> str:
+        return f"{self.voucher} → {self.credits}"
+
+
+class LicenceFile(models.Model):
+    """One issued offline licence file: a signed compact JWS in its text armour."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="files")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="files")
+    serial = models.PositiveIntegerField()
+    kid = models.CharField(max_length=40)
+    text = models.TextField()
+    issued_at = models.DateTimeField()
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-serial"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "serial"], name="licence_file_serial_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence} #{self.serial}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.licence.activation_id}-{self.serial}.lic"
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key of the vendor's. The private half is stored encrypted; public halves stay
+    published after rotation so that older licence files keep verifying."""
+
+    kid = models.CharField(max_length=40, unique=True)
+    public_key = models.CharField(max_length=64, help_text="Raw public key, base64url.")
+    private_key_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    is_current = models.BooleanField(default=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.kid

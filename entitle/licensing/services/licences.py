@@ -1,0 +1,532 @@
+"""Creating, increasing and renewing licences from locker credits; suspension by the vendor.
+
+Every consuming action is one transaction: it claims its idempotency key, locks the locker
+(and the licence), writes a pending consumption record, debits the credits, applies the change,
+and completes the record. If applying fails, the credits are returned by a reversing entry and
+the record is marked failed with the reason, in the same transaction.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.catalog.models import Sku
+from entitle.catalog.services import require_vendor_staff
+from entitle.core import codes, idempotency
+from entitle.core.audit import record
+from entitle.core.errors import DomainError, NotFound
+from entitle.licensing import rules
+from entitle.licensing.errors import (
+    IncreaseNotAllowed,
+    LicenceInvalid,
+    LicenceNotFound,
+    LicenceSuspended,
+    RenewalNotAllowed,
+)
+from entitle.licensing.models import ConsumptionRecord, Funding, Licence
+from entitle.licensing.selectors import licence_get, normalize_activation_id
+from entitle.licensing.services.files import issue_files
+from entitle.locker.errors import InsufficientCredits
+from entitle.locker.models import LedgerEntry, Voucher
+from entitle.locker.services import ledger_append, locker_balance, locker_for_update
+from entitle.orders.models import Entitlement
+
+MAX_TERMS = 10
+MAX_QUANTITY = 1_000_000
+
+
+def licence_state(licence: Licence) -> dict:
+    return {
+        "activation_id": licence.activation_id,
+        "sku": licence.sku.code,
+        "quantity": licence.quantity,
+        "start": licence.start_date.isoformat(),
+        "end": licence.end_date.isoformat(),
+        "suspended": licence.is_suspended,
+    }
+
+
+# --- Quotes: the price and the resulting dates, changing nothing. ---
+
+
+@dataclass(frozen=True)
+class Quote:
+    kind: str
+    sku: Sku
+    credits: Decimal
+    quantity: int
+    start_date: date
+    end_date: date
+    balance: Decimal
+
+    @property
+    def affordable(self) -> bool:
+        return self.balance >= self.credits
+
+
+def _balance(actor: Actor, sku: Sku) -> Decimal:
+    total = LedgerEntry.objects.filter(locker__company=actor.company, locker__sku=sku).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return (total or Decimal(0)).quantize(rules.CENT)
+
+
+def _clean_quantity(quantity: int, *, field: str = "quantity") -> int:
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise LicenceInvalid(
+            f"The quantity must be a whole number from 1 to {MAX_QUANTITY}.", field=field
+        )
+    return quantity
+
+
+def _clean_terms(terms: int) -> int:
+    if not isinstance(terms, int) or not 1 <= terms <= MAX_TERMS:
+        raise LicenceInvalid(f"The number of terms must be from 1 to {MAX_TERMS}.", field="terms")
+    return terms
+
+
+def _creation(
+    sku: Sku, quantity: int, terms: int, start: date | None
+) -> tuple[Decimal, date, date]:
+    today = timezone.localdate()
+    start = start or today
+    if start < today or start > today + timedelta(days=365):
+        raise LicenceInvalid(
+            "The start date must be today or a day within the coming year.", field="start_date"
+        )
+    start, end = rules.creation_dates(start=start, terms=terms, term_days=sku.term_days)
+    return rules.renewal_cost(quantity=quantity, terms=terms), start, end
+
+
+def _increase(licence: Licence, new_quantity: int) -> Decimal:
+    today = timezone.localdate()
+    if licence.is_suspended:
+        raise LicenceSuspended()
+    if today >= licence.end_date:
+        raise IncreaseNotAllowed(
+            "The quantity of a licence past its end date cannot be increased. Renew it first.",
+            field="quantity",
+        )
+    if new_quantity <= licence.quantity:
+        raise IncreaseNotAllowed(
+            f"Enter a quantity greater than the current {licence.quantity}.", field="quantity"
+        )
+    return rules.increase_cost(
+        old_quantity=licence.quantity,
+        new_quantity=new_quantity,
+        end=licence.end_date,
+        on=today,
+        term_days=licence.sku.term_days,
+    )
+
+
+def _renewal(licence: Licence, sku: Sku, terms: int) -> tuple[Decimal, date, date]:
+    today = timezone.localdate()
+    if licence.is_suspended:
+        raise LicenceSuspended()
+    if sku.product_id != licence.product_id:
+        raise LicenceInvalid("Renew with credits of the licence's own product.", field="sku")
+    if today >= licence.end_date and not licence.product.renewable_after_expiry:
+        raise RenewalNotAllowed()
+    start, end = rules.renewal_dates(
+        start=licence.start_date,
+        end=licence.end_date,
+        on=today,
+        terms=terms,
+        term_days=sku.term_days,
+        grace_days=licence.product.grace_days,
+    )
+    return rules.renewal_cost(quantity=licence.quantity, terms=terms), start, end
+
+
+def quote_create(
+    *, actor: Actor, sku: Sku, quantity: int, terms: int, start_date: date | None = None
+) -> Quote:
+    credits, start, end = _creation(sku, _clean_quantity(quantity), _clean_terms(terms), start_date)
+    return Quote("create", sku, credits, quantity, start, end, _balance(actor, sku))
+
+
+def quote_increase(*, actor: Actor, activation_id: str, quantity: int) -> Quote:
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    credits = _increase(licence, _clean_quantity(quantity))
+    return Quote(
+        "increase",
+        licence.sku,
+        credits,
+        quantity,
+        licence.start_date,
+        licence.end_date,
+        _balance(actor, licence.sku),
+    )
+
+
+def quote_renew(*, actor: Actor, activation_id: str, terms: int, sku: Sku | None = None) -> Quote:
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    sku = sku or licence.sku
+    credits, start, end = _renewal(licence, sku, _clean_terms(terms))
+    return Quote("renew", sku, credits, licence.quantity, start, end, _balance(actor, sku))
+
+
+# --- Consuming. ---
+
+
+def _fund(record: ConsumptionRecord, voucher_credits: list[Voucher]) -> list[Funding]:
+    """Attribute the consumed credits to the vouchers redeemed into this locker, oldest first:
+    these are the order lines that paid."""
+    used = dict(
+        Funding.objects.filter(voucher__in=voucher_credits)
+        .exclude(consumption__status=ConsumptionRecord.Status.FAILED)
+        .values_list("voucher")
+        .annotate(total=Sum("credits"))
+    )
+    needed = record.credits
+    fundings = []
+    for voucher in voucher_credits:
+        available = voucher.credits - used.get(voucher.pk, Decimal(0))
+        if needed <= 0:
+            break
+        if available <= 0:
+            continue
+        share = min(available, needed)
+        fundings.append(Funding(consumption=record, voucher=voucher, credits=share))
+        needed -= share
+    return Funding.objects.bulk_create(fundings)
+
+
+def _consume(
+    *,
+    actor: Actor,
+    kind: str,
+    sku: Sku,
+    credits: Decimal,
+    idempotency_key: str,
+    request: dict,
+    details: dict,
+    apply: Callable[[ConsumptionRecord, list[Funding]], Licence],
+) -> ConsumptionRecord:
+    """The consumption protocol; the caller's transaction holds the licence lock if any."""
+    key = idempotency.clean_key(idempotency_key)
+    earlier = idempotency.claim(
+        company=actor.company,
+        key=key,
+        operation=f"consume.{kind}",
+        request_fingerprint=idempotency.fingerprint(**request),
+    )
+    if earlier is not None:
+        return ConsumptionRecord.objects.get(pk=earlier.result["consumption"])
+    locker = locker_for_update(company=actor.company, sku=sku)
+    if locker_balance(locker) < credits:
+        raise InsufficientCredits(
+            f"This needs {credits} credits of {sku.code}; your Digital Locker has "
+            f"{locker_balance(locker)}."
+        )
+    now = timezone.now()
+    consumption = ConsumptionRecord.objects.create(
+        kind=kind,
+        company=actor.company,
+        sku=sku,
+        credits=credits,
+        details=details,
+        idempotency_key=key,
+        created_by=actor.user,
+        created_at=now,
+    )
+    vouchers = list(
+        Voucher.objects.filter(
+            redeemed_by_company=actor.company, sku=sku, status=Voucher.Status.REDEEMED
+        ).order_by("redeemed_at", "id")
+    )
+    fundings = _fund(consumption, vouchers)
+    if credits > 0:
+        ledger_append(
+            actor=actor,
+            locker=locker,
+            kind=LedgerEntry.Kind.CONSUMPTION,
+            amount=-credits,
+            reason=f"{consumption.get_kind_display()} ({details.get('summary', '')})",
+            idempotency_key=f"consumption:{consumption.pk}",
+        )
+    try:
+        with transaction.atomic():
+            licence = apply(consumption, fundings)
+    except DomainError as error:
+        if credits > 0:
+            ledger_append(
+                actor=actor,
+                locker=locker,
+                kind=LedgerEntry.Kind.RETURN,
+                amount=credits,
+                reason=f"Returned: {error.message}",
+                idempotency_key=f"return:{consumption.pk}",
+            )
+        consumption.fail(timezone.now(), error.message)
+        consumption.save(update_fields=["status", "failure_reason", "completed_at"])
+    else:
+        consumption.licence = licence
+        consumption.complete(timezone.now())
+        consumption.save(update_fields=["licence", "status", "completed_at"])
+    record(
+        actor=actor,
+        action=f"consumption.{consumption.status}",
+        obj=consumption,
+        company=actor.company,
+        after={"kind": kind, "sku": sku.code, "credits": str(credits), **details},
+    )
+    idempotency.settle(company=actor.company, key=key, result={"consumption": consumption.pk})
+    return consumption
+
+
+def _link_entitlements(licence: Licence, fundings: list[Funding]) -> None:
+    """The entitlements whose credits went into this licence now show it."""
+    Entitlement.objects.filter(
+        voucher__in=[f.voucher_id for f in fundings], licence__isnull=True
+    ).update(licence=licence)
+
+
+def _new_activation_id(fundings: list[Funding]) -> str:
+    # When one voucher pays for the whole new licence, the Subscription ID mailed with it
+    # becomes the licence's Activation ID, so that the customer's records agree.
+    if len(fundings) == 1:
+        entitlement = Entitlement.objects.filter(
+            voucher=fundings[0].voucher_id, licence__isnull=True
+        ).first()
+        if (
+            entitlement
+            and not Licence.objects.filter(activation_id=entitlement.subscription_id).exists()
+        ):
+            return entitlement.subscription_id
+    return codes.generate()
+
+
+def licence_create(
+    *,
+    actor: Actor,
+    sku: Sku,
+    quantity: int,
+    terms: int,
+    idempotency_key: str,
+    start_date: date | None = None,
+) -> ConsumptionRecord:
+    """Turn q × n credits of `sku` into a licence owned by the actor's company."""
+    if not actor.is_authenticated:
+        raise NotFound()
+    credits, start, end = _creation(sku, _clean_quantity(quantity), _clean_terms(terms), start_date)
+
+    def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+        licence = Licence.objects.create(
+            activation_id=_new_activation_id(fundings),
+            product=sku.product,
+            sku=sku,
+            quantity=quantity,
+            start_date=start,
+            end_date=end,
+            owner=actor.company,
+            created_by=actor.user,
+        )
+        _link_entitlements(licence, fundings)
+        record(
+            actor=actor,
+            action="licence.created",
+            obj=licence,
+            company=actor.company,
+            after=licence_state(licence),
+        )
+        return licence
+
+    with transaction.atomic():
+        return _consume(
+            actor=actor,
+            kind=ConsumptionRecord.Kind.CREATE,
+            sku=sku,
+            credits=credits,
+            idempotency_key=idempotency_key,
+            request={"sku": sku.code, "quantity": quantity, "terms": terms, "start": start},
+            details={
+                "quantity": quantity,
+                "terms": terms,
+                "start": str(start),
+                "end": str(end),
+                "summary": f"{quantity} × {terms} term{'s' if terms > 1 else ''}",
+            },
+            apply=apply,
+        )
+
+
+def _lock_licence(actor: Actor, activation_id: str) -> Licence:
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    return (
+        Licence.objects.select_for_update(of=("self",))
+        .select_related("product", "sku")
+        .get(pk=licence.pk)
+    )
+
+
+def licence_increase(
+    *, actor: Actor, activation_id: str, quantity: int, idempotency_key: str
+) -> ConsumptionRecord:
+    """Raise the quantity for the rest of the term, at the prorated price. The devices then
+    show the new quantity available until the owner confirms "Add License"."""
+    quantity = _clean_quantity(quantity)
+    with transaction.atomic():
+        licence = _lock_licence(actor, activation_id)
+        request = {"licence": licence.activation_id, "quantity": quantity}
+        earlier = _replayed(actor, idempotency_key, ConsumptionRecord.Kind.INCREASE, request)
+        if earlier is not None:
+            return earlier
+        credits = _increase(licence, quantity)
+        before = licence_state(licence)
+
+        def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+            licence.quantity = quantity
+            licence.save(update_fields=["quantity"])
+            _link_entitlements(licence, fundings)
+            record(
+                actor=actor,
+                action="licence.increased",
+                obj=licence,
+                company=licence.owner,
+                before=before,
+                after=licence_state(licence),
+            )
+            return licence
+
+        return _consume(
+            actor=actor,
+            kind=ConsumptionRecord.Kind.INCREASE,
+            sku=licence.sku,
+            credits=credits,
+            idempotency_key=idempotency_key,
+            request=request,
+            details={
+                "activation_id": licence.activation_id,
+                "from": before["quantity"],
+                "to": quantity,
+                "summary": f"{before['quantity']} → {quantity}",
+            },
+            apply=apply,
+        )
+
+
+def licence_renew(
+    *, actor: Actor, activation_id: str, terms: int, idempotency_key: str, sku: Sku | None = None
+) -> ConsumptionRecord:
+    """Extend by `terms` terms of `sku` (the licence's own by default) for q × n credits, and
+    re-issue the licence file of every device it is assigned to."""
+    terms = _clean_terms(terms)
+    with transaction.atomic():
+        licence = _lock_licence(actor, activation_id)
+        sku = sku or licence.sku
+        request = {"licence": licence.activation_id, "terms": terms, "sku": sku.code}
+        earlier = _replayed(actor, idempotency_key, ConsumptionRecord.Kind.RENEW, request)
+        if earlier is not None:
+            return earlier
+        credits, start, end = _renewal(licence, sku, terms)
+        before = licence_state(licence)
+
+        def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+            licence.start_date, licence.end_date, licence.sku = start, end, sku
+            licence.save(update_fields=["start_date", "end_date", "sku"])
+            _link_entitlements(licence, fundings)
+            issue_files(licence, list(licence.bindings.select_related("device")))
+            record(
+                actor=actor,
+                action="licence.renewed",
+                obj=licence,
+                company=licence.owner,
+                before=before,
+                after=licence_state(licence),
+            )
+            return licence
+
+        return _consume(
+            actor=actor,
+            kind=ConsumptionRecord.Kind.RENEW,
+            sku=sku,
+            credits=credits,
+            idempotency_key=idempotency_key,
+            request=request,
+            details={
+                "activation_id": licence.activation_id,
+                "terms": terms,
+                "old_end": before["end"],
+                "new_end": str(end),
+                "summary": f"{terms} term{'s' if terms > 1 else ''} to {end}",
+            },
+            apply=apply,
+        )
+
+
+def _replayed(
+    actor: Actor, idempotency_key: str, kind: str, request: dict
+) -> ConsumptionRecord | None:
+    """The record of this very request if it was already carried out under this key. Checked
+    (under the licence lock) before the licence's state is checked again, so that a retried
+    request whose first attempt succeeded gets the first answer, not an error."""
+    earlier = idempotency.replayed(
+        company=actor.company,
+        key=idempotency.clean_key(idempotency_key),
+        operation=f"consume.{kind}",
+        request_fingerprint=idempotency.fingerprint(**request),
+    )
+    return (
+        None if earlier is None else ConsumptionRecord.objects.get(pk=earlier.result["consumption"])
+    )
+
+
+# --- The vendor's back office. ---
+
+
+def licence_suspend(*, actor: Actor, activation_id: str, reason: str) -> Licence:
+    require_vendor_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise LicenceInvalid("Please give the reason for the suspension.", field="reason")
+    with transaction.atomic():
+        licence = _lock_for_vendor(activation_id)
+        if not licence.is_suspended:
+            licence.suspend(timezone.now(), reason)
+            licence.save(update_fields=["suspended_at", "suspension_reason"])
+            record(
+                actor=actor,
+                action="licence.suspended",
+                obj=licence,
+                company=licence.owner,
+                before={"suspended": False},
+                after={"suspended": True, "reason": reason},
+            )
+    return licence
+
+
+def licence_reinstate(*, actor: Actor, activation_id: str) -> Licence:
+    require_vendor_staff(actor)
+    with transaction.atomic():
+        licence = _lock_for_vendor(activation_id)
+        if licence.is_suspended:
+            before = {"suspended": True, "reason": licence.suspension_reason}
+            licence.reinstate()
+            licence.save(update_fields=["suspended_at", "suspension_reason"])
+            record(
+                actor=actor,
+                action="licence.reinstated",
+                obj=licence,
+                company=licence.owner,
+                before=before,
+                after={"suspended": False},
+            )
+    return licence
+
+
+def _lock_for_vendor(activation_id: str) -> Licence:
+    try:
+        return Licence.objects.select_for_update().get(
+            activation_id=normalize_activation_id(activation_id)
+        )
+    except Licence.DoesNotExist as exc:
+        raise LicenceNotFound() from exc
