@@ -1,11 +1,9 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import ApiToken, Company, Invitation, User
 from entitle.accounts.services import api_token_revoke, invitation_revoke
-from entitle.core.admin import AuditedAdmin, ReadOnlyAdmin
-from entitle.core.errors import DomainError
+from entitle.core.admin import AuditedAdmin, ReadOnlyAdmin, run_service_action
 
 
 @admin.register(Company)
@@ -33,15 +31,6 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
 
 
-def _run_service(request, queryset, fn, **key):
-    actor = Actor.for_user(request.user)
-    for obj in queryset:
-        try:
-            fn(actor=actor, **{name: getattr(obj, attr) for name, attr in key.items()})
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-
-
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "company", "invited_by", "status", "created_at", "expires_at"]
@@ -52,7 +41,7 @@ class InvitationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request, queryset):
-        _run_service(request, queryset, invitation_revoke, public_id="public_id")
+        run_service_action(request, queryset, invitation_revoke, public_id="public_id")
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Needed for actions to show; the form itself stays read-only (no editable fields).
@@ -67,7 +56,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
-        _run_service(request, queryset, api_token_revoke, token_id="pk")  # noqa: S106
+        run_service_action(request, queryset, api_token_revoke, token_id="pk")  # noqa: S106
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None

@@ -101,7 +101,7 @@ def sku_create(
         price = Decimal(str(partner_price))
     except InvalidOperation as exc:
         raise CatalogInvalid("The partner price must be a number.", field="partner_price") from exc
-    if price < 0 or price != price.quantize(Decimal("0.01")):
+    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
         raise CatalogInvalid(
             "The partner price must be zero or more, with at most two decimal places.",
             field="partner_price",

@@ -41,7 +41,7 @@ def _clean_line(number: int, line: LineInput, channel: str) -> tuple[Sku, int, D
             price = Decimal(str(line.unit_price))
         except InvalidOperation as exc:
             raise PoInvalid(f"Line {number}: the unit price must be a number.") from exc
-    if price < 0 or price != price.quantize(Decimal("0.01")):
+    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
         raise PoInvalid(
             f"Line {number}: the unit price must be zero or more, with at most two decimals."
         )

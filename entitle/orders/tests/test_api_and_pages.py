@@ -11,11 +11,18 @@ def test_vendor_staff_record_and_fulfil_a_po_through_the_api(
     c = channel.companies
     staff = login(channel.users["vendor"])
     body = {
-        "po_number": "API-1", "po_email": "buyer@northwind.example", "channel": "partner",
-        "purchasing_entity": c["purchasing"].pk, "owner": c["owner"].pk,
-        "reseller": c["reseller"].pk, "installer": c["installer"].pk,
-        "lines": [{"sku": "DCE-3Y", "quantity": 5, "unit_price": "99.50"}, {"sku": "PCNS-1Y", "quantity": 2}],
-    }  # fmt: skip
+        "po_number": "API-1",
+        "po_email": "buyer@northwind.example",
+        "channel": "partner",
+        "purchasing_entity": c["purchasing"].pk,
+        "owner": c["owner"].pk,
+        "reseller": c["reseller"].pk,
+        "installer": c["installer"].pk,
+        "lines": [
+            {"sku": "DCE-3Y", "quantity": 5, "unit_price": "99.50"},
+            {"sku": "PCNS-1Y", "quantity": 2},
+        ],
+    }
     created = staff.post("/api/v1/orders", body, content_type="application/json")
     assert created.status_code == 201, created.content
     po = created.json()
@@ -41,11 +48,16 @@ def test_a_customer_cannot_record_a_po(channel, skus, token_client):
     c = channel.companies
     response = token_client(channel.users["purchasing"]).post(
         "/api/v1/orders",
-        {"po_number": "X", "po_email": "a@b.example", "channel": "partner",
-         "purchasing_entity": c["purchasing"].pk, "owner": c["owner"].pk,
-         "lines": [{"sku": "DCE-1Y", "quantity": 1}]},
+        {
+            "po_number": "X",
+            "po_email": "a@b.example",
+            "channel": "partner",
+            "purchasing_entity": c["purchasing"].pk,
+            "owner": c["owner"].pk,
+            "lines": [{"sku": "DCE-1Y", "quantity": 1}],
+        },
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert (response.status_code, response.json()["code"]) == (403, "vendor_staff_only")
     assert not PurchaseOrder.objects.exists()
 
@@ -75,11 +87,16 @@ def test_vendor_staff_record_a_po_in_the_portal(channel, skus, login):
     staff = login(channel.users["vendor"])
     assert staff.get("/orders/new/").status_code == 200
     form = {
-        "po_number": "", "po_email": "buyer@example.com", "channel": "partner",
-        "purchasing_entity": c["purchasing"].pk, "owner": c["owner"].pk,
-        "lines-TOTAL_FORMS": "4", "lines-INITIAL_FORMS": "0",
-        "lines-0-sku": skus["DCE-1Y"].pk, "lines-0-quantity": "3",
-    }  # fmt: skip
+        "po_number": "",
+        "po_email": "buyer@example.com",
+        "channel": "partner",
+        "purchasing_entity": c["purchasing"].pk,
+        "owner": c["owner"].pk,
+        "lines-TOTAL_FORMS": "4",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-sku": skus["DCE-1Y"].pk,
+        "lines-0-quantity": "3",
+    }
     missing = staff.post("/orders/new/", form)
     assert "Please enter the PO number." in missing.content.decode()
     done = staff.post("/orders/new/", {**form, "po_number": "WEB-1"}, follow=True)

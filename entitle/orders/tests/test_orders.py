@@ -54,9 +54,13 @@ def test_unit_price_defaults_to_the_channel_list_price(partner_po, skus):
 def test_po_numbers_are_unique_per_purchasing_entity(partner_po, channel, skus):
     c = channel.companies
     base = dict(
-        actor=channel.staff, po_number="PO-1001", po_email="x@example.com", channel="partner",
-        owner=c["owner"], lines=[LineInput(skus["DCE-1Y"], 1)],
-    )  # fmt: skip
+        actor=channel.staff,
+        po_number="PO-1001",
+        po_email="x@example.com",
+        channel="partner",
+        owner=c["owner"],
+        lines=[LineInput(skus["DCE-1Y"], 1)],
+    )
     with pytest.raises(errors.PoDuplicate):
         po_record(purchasing_entity=c["purchasing"], **base)
     # Another purchasing entity may use the same number.
@@ -76,9 +80,14 @@ def test_po_numbers_are_unique_per_purchasing_entity(partner_po, channel, skus):
 def test_bad_orders_are_refused_whole(channel, skus, change, field):
     c = channel.companies
     order = dict(
-        actor=channel.staff, po_number="PO-9", po_email="x@example.com", channel="partner",
-        purchasing_entity=c["purchasing"], owner=c["owner"], lines=[LineInput(skus["DCE-1Y"], 1)],
-    )  # fmt: skip
+        actor=channel.staff,
+        po_number="PO-9",
+        po_email="x@example.com",
+        channel="partner",
+        purchasing_entity=c["purchasing"],
+        owner=c["owner"],
+        lines=[LineInput(skus["DCE-1Y"], 1)],
+    )
     with pytest.raises(errors.PoInvalid) as caught:
         po_record(**{**order, **change})
     assert caught.value.field == field
@@ -89,10 +98,14 @@ def test_bad_line_is_refused(channel, skus):
     c = channel.companies
     with pytest.raises(errors.PoInvalid, match="Line 2"):
         po_record(
-            actor=channel.staff, po_number="PO-9", po_email="x@example.com", channel="partner",
-            purchasing_entity=c["purchasing"], owner=c["owner"],
+            actor=channel.staff,
+            po_number="PO-9",
+            po_email="x@example.com",
+            channel="partner",
+            purchasing_entity=c["purchasing"],
+            owner=c["owner"],
             lines=[LineInput(skus["DCE-1Y"], 1), LineInput(skus["DCE-1Y"], 0)],
-        )  # fmt: skip
+        )
     assert not PurchaseOrder.objects.exists()
 
 
@@ -100,9 +113,13 @@ def test_only_vendor_staff_record_and_fulfil(channel, skus, partner_po):
     c = channel.companies
     with pytest.raises(VendorStaffOnly):
         po_record(
-            actor=actor_of(channel.users["purchasing"]), po_number="PO-2", po_email="x@example.com",
-            channel="partner", purchasing_entity=c["purchasing"], owner=c["owner"],
+            actor=actor_of(channel.users["purchasing"]),
+            po_number="PO-2",
+            po_email="x@example.com",
+            channel="partner",
+            purchasing_entity=c["purchasing"],
+            owner=c["owner"],
             lines=[LineInput(skus["DCE-1Y"], 1)],
-        )  # fmt: skip
+        )
     with pytest.raises(VendorStaffOnly):
         po_fulfil(actor=actor_of(channel.users["owner"]), public_id=partner_po.public_id)
