@@ -9,6 +9,8 @@ from entitle.accounts.api import router as accounts_router
 from entitle.catalog.api import router as catalog_router
 from entitle.core.api_auth import API_AUTH
 from entitle.core.errors import DomainError
+from entitle.licensing.api import device_router, product_router
+from entitle.licensing.api import router as licensing_router
 from entitle.locker.api import router as locker_router
 from entitle.orders.api import router as orders_router
 
@@ -68,3 +70,6 @@ api.add_router("/", accounts_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", orders_router)
 api.add_router("/", locker_router)
+api.add_router("/", licensing_router)
+api.add_router("/", device_router)
+api.add_router("/", product_router)

@@ -129,11 +129,17 @@ def rotate_keys(*, actor: Actor | None) -> SigningKey:
 def jwks() -> dict[str, Any]:
     return {
         "keys": [
-            {"kty": "OKP", "crv": "Ed25519", "x": key.public_key, "kid": key.kid, "use": "sig",
-             "alg": "EdDSA"}
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": key.public_key,
+                "kid": key.kid,
+                "use": "sig",
+                "alg": "EdDSA",
+            }
             for key in SigningKey.objects.order_by("created_at")
         ]
-    }  # fmt: skip
+    }
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,13 @@ def device_register(
     if not actor.is_authenticated:
         raise NotFound()
     return create_device(
-        actor=actor, owner=actor.company, product=product, name=name, host_id=host_id,
+        actor=actor,
+        owner=actor.company,
+        product=product,
+        name=name,
+        host_id=host_id,
         location=location,
-    )  # fmt: skip
+    )
 
 
 def create_device(
@@ -46,14 +50,24 @@ def create_device(
     try:
         with transaction.atomic():
             device = Device.objects.create(
-                owner=owner, product=product, name=name[:120], host_id=host_id,
+                owner=owner,
+                product=product,
+                name=name[:120],
+                host_id=host_id,
                 location=(location or "").strip()[:200],
-            )  # fmt: skip
+            )
             record(
-                actor=actor, action="device.registered", obj=device, company=owner,
-                after={"name": device.name, "product": product.code, "host_id": host_id,
-                       "location": device.location},
-            )  # fmt: skip
+                actor=actor,
+                action="device.registered",
+                obj=device,
+                company=owner,
+                after={
+                    "name": device.name,
+                    "product": product.code,
+                    "host_id": host_id,
+                    "location": device.location,
+                },
+            )
     except IntegrityError as exc:
         raise DeviceExists(field="host_id") from exc
     return device
@@ -93,20 +107,29 @@ def bind(*, actor: Actor, licence: Licence, device: Device) -> tuple[Binding, Li
     binding.device = device
     [file] = issue_files(licence, [binding])
     record(
-        actor=actor, action="licence.assigned", obj=licence, company=licence.owner, before=before,
-        after={"device": str(device.public_id), "applied_quantity": binding.applied_quantity,
-               "serial": file.serial},
-    )  # fmt: skip
+        actor=actor,
+        action="licence.assigned",
+        obj=licence,
+        company=licence.owner,
+        before=before,
+        after={
+            "device": str(device.public_id),
+            "applied_quantity": binding.applied_quantity,
+            "serial": file.serial,
+        },
+    )
     return binding, file
 
 
 def licence_assign(*, actor: Actor, activation_id: str, device_public_id) -> LicenceFile:
-    """"Add License": assign the licence to the device, or apply its new quantity there."""
+    """ "Add License": assign the licence to the device, or apply its new quantity there."""
     with transaction.atomic():
         licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
-        licence = Licence.objects.select_for_update(of=("self",)).select_related(
-            "product", "sku"
-        ).get(pk=licence.pk)
+        licence = (
+            Licence.objects.select_for_update(of=("self",))
+            .select_related("product", "sku")
+            .get(pk=licence.pk)
+        )
         device = device_get(actor=actor, public_id=device_public_id, action=Action.CHANGE)
         _, file = bind(actor=actor, licence=licence, device=device)
     return file

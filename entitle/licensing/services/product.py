@@ -93,9 +93,7 @@ def _answer(
 
 
 def _signed(claims: dict, licence_text: str | None = None) -> Answer:
-    return Answer(
-        signing.sign(claims, typ=signing.VALIDATION_TYP).token, claims, licence_text
-    )
+    return Answer(signing.sign(claims, typ=signing.VALIDATION_TYP).token, claims, licence_text)
 
 
 def product_validate(*, activation_id: str, host_id: str, nonce: str | None = None) -> Answer:
@@ -147,9 +145,12 @@ def product_activate(
         device = Device.objects.filter(
             owner=licence.owner, product=licence.product, host_id=host_id
         ).first() or create_device(
-            actor=product_actor, owner=licence.owner, product=licence.product,
-            name=device_name or host_id, host_id=host_id,
-        )  # fmt: skip
+            actor=product_actor,
+            owner=licence.owner,
+            product=licence.product,
+            name=device_name or host_id,
+            host_id=host_id,
+        )
         existing = licence.bindings.filter(device=device).first()
         if existing is not None:
             file = licence.files.filter(device=device).first()
@@ -163,7 +164,10 @@ def product_activate(
         except AssignmentRefused:
             return _signed(_answer(activation, host_id, nonce, "TOO_MANY_DEVICES", licence))
         record(
-            actor=product_actor, action="licence.activated", obj=licence, company=licence.owner,
+            actor=product_actor,
+            action="licence.activated",
+            obj=licence,
+            company=licence.owner,
             after={"host_id": host_id, "device": str(device.public_id), "serial": file.serial},
-        )  # fmt: skip
+        )
         return _signed(_answer(activation, host_id, nonce, status_code, licence), file.text)

@@ -1,0 +1,261 @@
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from entitle.accounts.schemas import ErrorOut
+from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
+from entitle.core.errors import Conflict
+from entitle.licensing import selectors, signing
+from entitle.licensing.models import ConsumptionRecord
+from entitle.licensing.schemas import (
+    ActivateIn,
+    ActivationOut,
+    AssignIn,
+    ConsumptionOut,
+    CreateIn,
+    DeviceIn,
+    DeviceOut,
+    IncreaseIn,
+    IncreaseQuoteIn,
+    LicenceFileOut,
+    LicenceOut,
+    ProductIn,
+    QuoteOut,
+    RenewIn,
+    RenewQuoteIn,
+    SignedAnswerOut,
+    SuspendIn,
+)
+from entitle.licensing.services import devices, licences, product
+
+router = Router(tags=["licences"])
+device_router = Router(tags=["devices"])
+product_router = Router(tags=["product side"])
+
+ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+CONSUMING = (
+    "Consumes locker credits. Send an `idempotency_key`: the same request twice consumes once. "
+    "Errors: `insufficient_credits`, `idempotency_key_reused`, `consumption_failed` (the "
+    "credits were returned; see the consumption history) (409); `licence_not_found` (404)."
+)
+
+
+class ConsumptionFailed(Conflict):
+    code = "consumption_failed"
+
+
+def _completed(record: ConsumptionRecord) -> ConsumptionRecord:
+    if record.status == ConsumptionRecord.Status.FAILED:
+        raise ConsumptionFailed(record.failure_reason)
+    return record
+
+
+@router.post(
+    "/licences",
+    response={201: ConsumptionOut, **ERRORS},
+    description=CONSUMING,
+    summary="Create a licence from locker credits (quantity × terms credits)",
+)
+def licence_create(request: HttpRequest, payload: CreateIn):
+    sku = sku_get_by_code(actor=request.auth, code=payload.sku)
+    record = licences.licence_create(
+        actor=request.auth,
+        sku=sku,
+        quantity=payload.quantity,
+        terms=payload.terms,
+        start_date=payload.start_date,
+        idempotency_key=payload.idempotency_key,
+    )
+    return 201, _completed(record)
+
+
+@router.get("/licences", response=list[LicenceOut], summary="Your licences, with their status")
+def licence_list(request: HttpRequest):
+    return selectors.licence_list(actor=request.auth)
+
+
+@router.get(
+    "/licences/{activation_id}",
+    response={200: LicenceOut, 404: ErrorOut},
+    summary="A licence by its Activation ID",
+)
+def licence_get(request: HttpRequest, activation_id: str):
+    return selectors.licence_get(actor=request.auth, activation_id=activation_id)
+
+
+@router.post(
+    "/licences/{activation_id}/increase/quote",
+    response={200: QuoteOut, **ERRORS},
+    summary="Price an increase of quantity (prorated), changing nothing",
+)
+def increase_quote(request: HttpRequest, activation_id: str, payload: IncreaseQuoteIn):
+    return licences.quote_increase(
+        actor=request.auth, activation_id=activation_id, quantity=payload.quantity
+    )
+
+
+@router.post(
+    "/licences/{activation_id}/increase",
+    response={200: ConsumptionOut, **ERRORS},
+    summary="Increase the quantity",
+    description=CONSUMING,
+)
+def increase(request: HttpRequest, activation_id: str, payload: IncreaseIn):
+    return _completed(
+        licences.licence_increase(
+            actor=request.auth,
+            activation_id=activation_id,
+            quantity=payload.quantity,
+            idempotency_key=payload.idempotency_key,
+        )
+    )
+
+
+def _renewal_sku(request: HttpRequest, code: str | None):
+    return sku_get_by_code(actor=request.auth, code=code) if code else None
+
+
+@router.post(
+    "/licences/{activation_id}/renew/quote",
+    response={200: QuoteOut, **ERRORS},
+    summary="Price a renewal and show the new dates, changing nothing",
+)
+def renew_quote(request: HttpRequest, activation_id: str, payload: RenewQuoteIn):
+    return licences.quote_renew(
+        actor=request.auth,
+        activation_id=activation_id,
+        terms=payload.terms,
+        sku=_renewal_sku(request, payload.sku),
+    )
+
+
+@router.post(
+    "/licences/{activation_id}/renew",
+    response={200: ConsumptionOut, **ERRORS},
+    summary="Renew / extend by whole terms",
+    description=CONSUMING,
+)
+def renew(request: HttpRequest, activation_id: str, payload: RenewIn):
+    return _completed(
+        licences.licence_renew(
+            actor=request.auth,
+            activation_id=activation_id,
+            terms=payload.terms,
+            sku=_renewal_sku(request, payload.sku),
+            idempotency_key=payload.idempotency_key,
+        )
+    )
+
+
+@router.post(
+    "/licences/{activation_id}/suspend",
+    response={200: LicenceOut, **ERRORS},
+    summary="Suspend a licence (vendor staff)",
+)
+def suspend(request: HttpRequest, activation_id: str, payload: SuspendIn):
+    licences.licence_suspend(actor=request.auth, activation_id=activation_id, reason=payload.reason)
+    return selectors.licence_list(actor=request.auth).get(activation_id=activation_id)
+
+
+@router.post(
+    "/licences/{activation_id}/reinstate",
+    response={200: LicenceOut, **ERRORS},
+    summary="Reinstate a suspended licence (vendor staff)",
+)
+def reinstate(request: HttpRequest, activation_id: str):
+    licences.licence_reinstate(actor=request.auth, activation_id=activation_id)
+    return selectors.licence_list(actor=request.auth).get(activation_id=activation_id)
+
+
+@router.get(
+    "/consumption",
+    response=list[ConsumptionOut],
+    summary="Consumption history: every use of your company's credits",
+)
+def consumption_list(request: HttpRequest):
+    return selectors.consumption_list(actor=request.auth)
+
+
+@device_router.post("/devices", response={201: DeviceOut, **ERRORS}, summary="Register a device")
+def device_register(request: HttpRequest, payload: DeviceIn):
+    device = devices.device_register(
+        actor=request.auth,
+        product=product_get_by_code(actor=request.auth, code=payload.product),
+        name=payload.name,
+        host_id=payload.host_id,
+        location=payload.location,
+    )
+    return 201, selectors.device_get(actor=request.auth, public_id=device.public_id)
+
+
+@device_router.get("/devices", response=list[DeviceOut], summary="Your devices")
+def device_list(request: HttpRequest):
+    return selectors.device_list(actor=request.auth)
+
+
+@device_router.post(
+    "/devices/{uuid:device_id}/licences",
+    response={200: LicenceFileOut, **ERRORS},
+    summary='Assign a licence to the device ("Add License"), or apply its new quantity',
+    description="Issues a new licence file for the device. Errors: `assignment_refused` (one "
+    "licence per device, or no devices left on the licence), `licence_expired`, "
+    "`licence_suspended` (409).",
+)
+def device_assign(request: HttpRequest, device_id: UUID, payload: AssignIn):
+    return devices.licence_assign(
+        actor=request.auth, activation_id=payload.activation_id, device_public_id=device_id
+    )
+
+
+@device_router.get(
+    "/devices/{uuid:device_id}/licences/{activation_id}/file",
+    response={200: None, 404: ErrorOut},
+    summary="Download the device's newest offline licence file",
+    openapi_extra={"responses": {"200": {"content": {"text/plain": {}}}}},
+)
+def licence_file_download(request: HttpRequest, device_id: UUID, activation_id: str):
+    file = selectors.licence_file_latest(
+        actor=request.auth, activation_id=activation_id, device_public_id=device_id
+    )
+    response = HttpResponse(file.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+@product_router.get("/keys", auth=None, summary="The vendor's public keys (JWKS)")
+def keys(request: HttpRequest):
+    return signing.jwks()
+
+
+@product_router.post(
+    "/product/activate",
+    auth=None,
+    response={200: ActivationOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Activate: bind this host to the licence and get its licence file",
+    description="Authenticated by the Activation ID and host id. The `token` is a JWS signed "
+    "by the vendor (see docs/licence-files.md); `licence` is the armoured licence file.",
+)
+def activate(request: HttpRequest, payload: ActivateIn):
+    answer = product.product_activate(
+        activation_id=payload.activation_id,
+        host_id=payload.host_id,
+        nonce=payload.nonce,
+        device_name=payload.device_name,
+    )
+    return {"token": answer.token, "licence": answer.licence}
+
+
+@product_router.post(
+    "/product/validate",
+    auth=None,
+    response={200: SignedAnswerOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Validate: may this host run the licensed product now?",
+    description="The signed claims carry `valid`, `code` (VALID, EXPIRING, GRACE, EXPIRED, "
+    "SUSPENDED, NOT_FOUND, HOST_MISMATCH), `status`, `days_left`, `end`, `nonce`.",
+)
+def validate(request: HttpRequest, payload: ProductIn):
+    answer = product.product_validate(
+        activation_id=payload.activation_id, host_id=payload.host_id, nonce=payload.nonce
+    )
+    return {"token": answer.token}

@@ -1,0 +1,153 @@
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from entitle.licensing.selectors import licence_status
+
+
+class LicenceOut(Schema):
+    activation_id: str
+    product: str = Field(..., alias="product.code")
+    product_name: str = Field(..., alias="product.name")
+    sku: str = Field(..., alias="sku.code")
+    quantity: int
+    start_date: date
+    end_date: date = Field(..., description="The first day not covered.")
+    valid_through: date
+    status: str = Field(..., description="active, expiring, grace, expired or suspended")
+    days_left: int = Field(..., description="Days of cover left, or of grace while in grace.")
+    colour: str = Field(..., description="green, amber (expiring or in grace) or red")
+    devices: list[UUID]
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return str(licence_status(obj).status)
+
+    @staticmethod
+    def resolve_days_left(obj) -> int:
+        return licence_status(obj).days_left
+
+    @staticmethod
+    def resolve_colour(obj) -> str:
+        return licence_status(obj).colour
+
+    @staticmethod
+    def resolve_devices(obj) -> list[UUID]:
+        return [binding.device.public_id for binding in obj.bindings.all()]
+
+
+class CreateIn(Schema):
+    sku: str
+    quantity: int = Field(..., ge=1)
+    terms: int = Field(1, ge=1)
+    start_date: date | None = None
+    idempotency_key: str
+
+
+class IncreaseQuoteIn(Schema):
+    quantity: int = Field(..., ge=1)
+
+
+class IncreaseIn(IncreaseQuoteIn):
+    idempotency_key: str
+
+
+class RenewQuoteIn(Schema):
+    terms: int = Field(1, ge=1)
+    sku: str | None = Field(None, description="Credits of another SKU of the same product.")
+
+
+class RenewIn(RenewQuoteIn):
+    idempotency_key: str
+
+
+class QuoteOut(Schema):
+    kind: str
+    sku: str = Field(..., alias="sku.code")
+    credits: Decimal
+    quantity: int
+    start_date: date
+    end_date: date
+    balance: Decimal
+    affordable: bool
+
+
+class ConsumptionOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    kind: str
+    status: str
+    failure_reason: str
+    activation_id: str | None = None
+    sku: str = Field(..., alias="sku.code")
+    credits: Decimal
+    details: dict
+    created_at: datetime
+    completed_at: datetime | None
+
+    @staticmethod
+    def resolve_activation_id(obj) -> str | None:
+        return obj.licence.activation_id if obj.licence_id else None
+
+
+class SuspendIn(Schema):
+    reason: str
+
+
+class DeviceIn(Schema):
+    name: str
+    host_id: str
+    product: str = Field(..., description="Product code, e.g. dce")
+    location: str = ""
+
+
+class DeviceOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    name: str
+    product: str = Field(..., alias="product.code")
+    host_id: str
+    location: str
+    licences: list[dict]
+
+    @staticmethod
+    def resolve_licences(obj) -> list[dict]:
+        return [
+            {
+                "activation_id": b.licence.activation_id,
+                "applied_quantity": b.applied_quantity,
+                "licence_quantity": b.licence.quantity,
+                "new_quantity_available": b.licence.quantity > b.applied_quantity,
+            }
+            for b in obj.bindings.all()
+        ]
+
+
+class AssignIn(Schema):
+    activation_id: str
+
+
+class LicenceFileOut(Schema):
+    activation_id: str = Field(..., alias="licence.activation_id")
+    serial: int
+    kid: str
+    issued_at: datetime
+    text: str
+
+
+class ProductIn(Schema):
+    activation_id: str
+    host_id: str
+    nonce: str | None = Field(None, description="Echoed in the signed answer.")
+
+
+class ActivateIn(ProductIn):
+    device_name: str = ""
+
+
+class SignedAnswerOut(Schema):
+    token: str = Field(..., description="Compact JWS (typ entitle-validation+jwt).")
+
+
+class ActivationOut(SignedAnswerOut):
+    licence: str | None = Field(None, description="The armoured licence file, when activated.")
