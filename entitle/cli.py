@@ -17,15 +17,23 @@ def _setup() -> None:
 
 def _granian(host: str, port: int, workers: int, blocking_threads: int, backpressure: int):
     return [
-        sys.executable, "-m", "granian",
-        "--interface", "wsgi",
-        "--host", host,
-        "--port", str(port),
-        "--workers", str(workers),
-        "--blocking-threads", str(blocking_threads),
-        "--backpressure", str(backpressure),
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(blocking_threads),
+        "--backpressure",
+        str(backpressure),
         "config.wsgi:application",
-    ]  # fmt: skip
+    ]
 
 
 def _prepare_database() -> None:

@@ -140,28 +140,35 @@ def _load_orders(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
     orders = [
         # A partner sale: the distributor buys, the reseller sells on, Acme owns, Initech installs.
         dict(
-            po_number="NW-2026-0042", msa_reference="MSA-NW-2024",
+            po_number="NW-2026-0042",
+            msa_reference="MSA-NW-2024",
             po_email="orders@northwind.example",
-            channel="partner", purchasing_entity=companies["Northwind Distribution"],
-            reseller=companies["Bluebird IT Resellers"], owner=companies["Acme Data Centres"],
+            channel="partner",
+            purchasing_entity=companies["Northwind Distribution"],
+            reseller=companies["Bluebird IT Resellers"],
+            owner=companies["Acme Data Centres"],
             installer=companies["Initech Managed Services"],
             lines=[LineInput(skus["DCE-1Y"], 25), LineInput(skus["PCNS-3Y"], 10)],
         ),
         # A direct sale: Globex buys for itself.
         dict(
-            po_number="GLX-7781", po_email="grace@globex.example", channel="direct",
+            po_number="GLX-7781",
+            po_email="grace@globex.example",
+            channel="direct",
             purchasing_entity=companies["Globex Manufacturing"],
             owner=companies["Globex Manufacturing"],
             lines=[LineInput(skus["SECURE-NMC-1Y"], 4)],
         ),
         # Recorded but not yet fulfilled: vendor staff can fulfil it from the Orders tab.
         dict(
-            po_number="NW-2026-0057", po_email="orders@northwind.example", channel="partner",
+            po_number="NW-2026-0057",
+            po_email="orders@northwind.example",
+            channel="partner",
             purchasing_entity=companies["Northwind Distribution"],
             owner=companies["Globex Manufacturing"],
             lines=[LineInput(skus["PCNS-1Y"], 50)],
         ),
-    ]  # fmt: skip
+    ]
     for order in orders:
         if PurchaseOrder.objects.filter(po_number=order["po_number"]).exists():
             continue

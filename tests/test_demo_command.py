@@ -26,8 +26,11 @@ def demo_server(tmp_path):
     env.update(ENTITLE_DATA_DIR=str(tmp_path), ENTITLE_TESTING="false")
     process = subprocess.Popen(
         [sys.executable, "-m", "entitle.cli", "demo", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 60
     try:

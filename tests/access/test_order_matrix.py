@@ -136,9 +136,15 @@ def sees_voucher_codes_page(w: World, role: str) -> bool:
 
 
 OWNER_PROBE_PATHS = [
-    "/api/v1/orders", "/api/v1/orders/lookup?po_number=PO-1001", "/api/v1/entitlements",
-    "/api/v1/vouchers", "/api/v1/companies", "/orders/", "/entitlements/", "/vouchers/",
-]  # fmt: skip
+    "/api/v1/orders",
+    "/api/v1/orders/lookup?po_number=PO-1001",
+    "/api/v1/entitlements",
+    "/api/v1/vouchers",
+    "/api/v1/companies",
+    "/orders/",
+    "/entitlements/",
+    "/vouchers/",
+]
 
 
 def sees_owner_identity(w: World, role: str) -> bool:

@@ -25,9 +25,11 @@ def test_unknown_actions_and_models_without_a_rule_are_denied(acme_admin):
 def test_every_domain_model_has_a_rule():
     from django.apps import apps
 
-    domain_models = [m
+    domain_models = [
+        m
         for m in apps.get_models()
-        if m._meta.app_label in {"core", "accounts", "catalog", "orders", "locker", "licensing"}]
+        if m._meta.app_label in {"core", "accounts", "catalog", "orders", "locker", "licensing"}
+    ]
     assert domain_models
     for model in domain_models:
         assert has_rule(model), model

@@ -27,9 +27,13 @@ def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, oper
             signed = amount if kind == "redeem" else -amount
             try:
                 ledger_append(
-                    actor=actor, locker=locker, kind="redemption" if signed > 0 else "consumption",
-                    amount=signed, reason=kind, idempotency_key=f"op-{n}",
-                )  # fmt: skip
+                    actor=actor,
+                    locker=locker,
+                    kind="redemption" if signed > 0 else "consumption",
+                    amount=signed,
+                    reason=kind,
+                    idempotency_key=f"op-{n}",
+                )
                 expected += signed
             except InsufficientCredits:
                 # Refused whole: nothing was written.
@@ -44,10 +48,22 @@ def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, oper
 def test_an_overdraft_is_refused_and_writes_nothing(acme_admin, skus):
     actor = actor_of(acme_admin)
     locker = locker_for_update(company=acme_admin.company, sku=skus["DCE-1Y"])
-    ledger_append(actor=actor, locker=locker, kind="redemption", amount=Decimal("5"), reason="in",
-                  idempotency_key="in")  # fmt: skip
+    ledger_append(
+        actor=actor,
+        locker=locker,
+        kind="redemption",
+        amount=Decimal("5"),
+        reason="in",
+        idempotency_key="in",
+    )
     with pytest.raises(InsufficientCredits):
-        ledger_append(actor=actor, locker=locker, kind="consumption", amount=Decimal("-5.01"),
-                      reason="out", idempotency_key="out")  # fmt: skip
+        ledger_append(
+            actor=actor,
+            locker=locker,
+            kind="consumption",
+            amount=Decimal("-5.01"),
+            reason="out",
+            idempotency_key="out",
+        )
     assert locker_balance(locker) == Decimal("5.00")
     assert LedgerEntry.objects.count() == 1
