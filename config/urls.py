@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("entitle.accounts.urls")),
     path("", include("entitle.orders.urls")),
     path("", include("entitle.locker.urls")),
+    path("", include("entitle.licensing.urls")),
     path("", include("entitle.core.urls")),
 ]
