@@ -1,15 +1,20 @@
 """The demo world that `entitle demo` loads: loading it twice changes nothing."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
+import time_machine
 from django.db import transaction
+from django.utils import timezone
 
 from entitle.access.actor import Actor
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import company_create, user_create
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
+from entitle.licensing.services.devices import device_register, licence_assign
+from entitle.licensing.services.licences import licence_create
 from entitle.locker.models import Voucher
 from entitle.locker.services import voucher_redeem
 from entitle.orders.models import PurchaseOrder
@@ -182,6 +187,93 @@ def _load_orders(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
         voucher_redeem(actor=olivia, code=dce.code, idempotency_key="demo-redeem-dce")
 
 
+def _at(days_ago: int):
+    """Run the real services as if it were `days_ago` days ago, so that the demo has licences
+    that are expiring, in grace and expired today."""
+    moment = timezone.now() - timedelta(days=days_ago)
+    return time_machine.travel(moment.replace(hour=10, minute=0, second=0, microsecond=0))
+
+
+def _load_history(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
+    if PurchaseOrder.objects.filter(po_number="NW-2025-0917").exists():
+        return
+    staff = Actor.for_user(User.objects.get(email="staff@entitle.example"))
+    olivia = Actor.for_user(User.objects.get(email="olivia@acme.example"))
+    grace = Actor.for_user(User.objects.get(email="grace@globex.example"))
+    with _at(380):
+        po = po_record(
+            actor=staff,
+            po_number="NW-2025-0917",
+            msa_reference="MSA-NW-2024",
+            po_email="olivia@acme.example",
+            channel="partner",
+            purchasing_entity=companies["Northwind Distribution"],
+            reseller=companies["Bluebird IT Resellers"],
+            owner=companies["Acme Data Centres"],
+            installer=companies["Initech Managed Services"],
+            lines=[LineInput(skus["PCNS-1Y"], 25), LineInput(skus["DCE-1Y"], 40)],
+        )
+        po_fulfil(actor=staff, public_id=po.public_id)
+        for line in po.lines.all():
+            voucher_redeem(actor=olivia, code=line.voucher.code, idempotency_key=f"demo-{line.pk}")
+        # Ended 15 days ago: PowerChute keeps working for 60 days of grace.
+        in_grace = licence_create(
+            actor=olivia,
+            sku=skus["PCNS-1Y"],
+            quantity=5,
+            terms=1,
+            idempotency_key="demo-pcns-grace",
+        ).licence
+        node = device_register(
+            actor=olivia,
+            product=skus["PCNS-1Y"].product,
+            name="pcns-node-02",
+            host_id="PCNS-7F3A-0002",
+            location="Leeds, server room B",
+        )
+        licence_assign(
+            actor=olivia, activation_id=in_grace.activation_id, device_public_id=node.public_id
+        )
+        nmc = po_record(
+            actor=staff,
+            po_number="GLX-2025-0333",
+            po_email="grace@globex.example",
+            channel="direct",
+            purchasing_entity=companies["Globex Manufacturing"],
+            owner=companies["Globex Manufacturing"],
+            lines=[LineInput(skus["SECURE-NMC-1Y"], 4)],
+        )
+        po_fulfil(actor=staff, public_id=nmc.public_id)
+        voucher_redeem(actor=grace, code=nmc.lines.get().voucher.code, idempotency_key="demo-nmc")
+        # Ended 15 days ago, and Secure NMC cannot be renewed after expiry.
+        licence_create(
+            actor=grace,
+            sku=skus["SECURE-NMC-1Y"],
+            quantity=4,
+            terms=1,
+            idempotency_key="demo-nmc-expired",
+        )
+    with _at(347):
+        # Both end in 18 days: amber.
+        for sku, quantity, name, host, where in [
+            ("PCNS-1Y", 20, "pcns-node-01", "PCNS-7F3A-0001", "London, rack 12"),
+            ("DCE-1Y", 40, "dce-london-01", "00:C0:B7:4E:19:2A", "London, NOC"),
+        ]:
+            licence = licence_create(
+                actor=olivia,
+                sku=skus[sku],
+                quantity=quantity,
+                terms=1,
+                idempotency_key=f"demo-{sku}",
+            ).licence
+            device = device_register(
+                actor=olivia, product=skus[sku].product, name=name, host_id=host, location=where
+            )
+            licence_assign(
+                actor=olivia, activation_id=licence.activation_id, device_public_id=device.public_id
+            )
+
+
 def unredeemed_vouchers() -> list[Voucher]:
     return list(
         Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
@@ -212,5 +304,7 @@ def load() -> list[DemoUser]:
                     role=demo_user.role,
                     is_staff=demo_user.is_staff,
                 )
-        _load_orders(companies, load_catalog())
+        skus = load_catalog()
+        _load_history(companies, skus)
+        _load_orders(companies, skus)
     return USERS

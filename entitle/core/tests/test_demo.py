@@ -13,3 +13,20 @@ def test_demo_world_loads_twice_without_change(db):
     for user in demo.USERS:
         assert authenticate(username=user.email, password=demo.DEMO_PASSWORD)
     assert User.objects.get(email="staff@entitle.example").is_vendor_staff
+
+
+def test_demo_world_has_licences_in_every_state(db):
+    from entitle.licensing.models import Licence
+    from entitle.licensing.selectors import licence_status
+
+    demo.load()
+    states = sorted(
+        (licence.owner.name, licence.product.code, str(licence_status(licence).status))
+        for licence in Licence.objects.select_related("owner", "product")
+    )
+    assert states == [
+        ("Acme Data Centres", "dce", "expiring"),
+        ("Acme Data Centres", "pcns", "expiring"),
+        ("Acme Data Centres", "pcns", "grace"),
+        ("Globex Manufacturing", "secure-nmc", "expired"),
+    ]
