@@ -4,4 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from entitle.licensing.fastpath import with_fast_validation  # noqa: E402 — needs Django set up
+
+application = with_fast_validation(django_application)

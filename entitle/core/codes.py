@@ -42,18 +42,21 @@ _WEIGHTS = [1]
 for _ in range(LENGTH - 1):
     _WEIGHTS.append(_times_alpha(_WEIGHTS[-1]))
 _INVERSE_OF_LAST = next(x for x in range(1, 32) if _gf_mul(x, _WEIGHTS[-1]) == 1)
+# value × weight for every position and letter, so that checking a code is table look-ups.
+_TERM = [[_gf_mul(value, weight) for value in range(32)] for weight in _WEIGHTS]
+_TIMES_INVERSE = [_gf_mul(value, _INVERSE_OF_LAST) for value in range(32)]
 
 
 def _weighted_sum(values: list[int]) -> int:
     total = 0
-    for value, weight in zip(values, _WEIGHTS, strict=False):
-        total ^= _gf_mul(value, weight)
+    for position, value in enumerate(values):
+        total ^= _TERM[position][value]
     return total
 
 
 def _check_value(values: list[int]) -> int:
     # Solve sum(data) + c·α¹⁹ = 0 for c (addition is XOR, so −x = x).
-    return _gf_mul(_weighted_sum(values), _INVERSE_OF_LAST)
+    return _TIMES_INVERSE[_weighted_sum(values)]
 
 
 def group(compact: str) -> str:

@@ -45,7 +45,7 @@ def test_increase_then_add_license_then_download(page, owner_credits, channel, s
     page.get_by_text("Action", exact=True).click()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download offline license file").click()
-    text = open(download_info.value.path()).read()
+    text = download_info.value.path().read_text()
     token = "".join(line for line in text.splitlines() if not line.startswith("-----"))
     keys = jwt.PyJWKSet.from_dict(Client().get("/api/v1/keys").json())
     claims = jwt.decode(token, keys.keys[0], algorithms=["EdDSA"], options={"verify_iat": False})

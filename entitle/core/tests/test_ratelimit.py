@@ -1,0 +1,30 @@
+import pytest
+from django.core.cache import caches
+
+from entitle.core import ratelimit
+from entitle.core.errors import RateLimited
+
+BACKENDS = {
+    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rl_test"},
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/9",
+    },
+}
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_the_limit_holds_on_every_cache_backend(db, settings, backend):
+    settings.CACHES = {"default": BACKENDS[backend]}
+    if backend == "database":
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    for _ in range(3):
+        ratelimit.hit("k", limit=3, window_seconds=60)
+    with pytest.raises(RateLimited):
+        ratelimit.hit("k", limit=3, window_seconds=60)
+    ratelimit.hit("other", limit=3, window_seconds=60)
+    caches["default"].clear()
