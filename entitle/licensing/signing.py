@@ -127,6 +127,8 @@ def rotate_keys(*, actor: Actor | None) -> SigningKey:
 
 
 def jwks() -> dict[str, Any]:
+    # A new installation publishes its first key before it signs anything with it.
+    current_key()
     return {
         "keys": [
             {
