@@ -256,3 +256,17 @@ def test_licence_status_follows_the_clock(owner_credits, skus):
             datetime(day.year, day.month, day.day, 12, tzinfo=UTC), tick=False
         ):
             assert licence_status(licence).status == status, day
+
+
+def test_keys_command_rotates_and_lists(db, vendor_staff):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("keys", "rotate", "--as", vendor_staff.email, stdout=out)
+    call_command("keys", "rotate", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("New current key:")
+    assert sum("current" in line and "retired" not in line for line in lines[-2:]) == 1
+    assert SigningKey.objects.count() == 2
