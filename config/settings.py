@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "entitle.orders",
     "entitle.locker",
     "entitle.licensing",
+    "entitle.sharing",
 ]
 
 MIDDLEWARE = [

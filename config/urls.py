@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("entitle.orders.urls")),
     path("", include("entitle.locker.urls")),
     path("", include("entitle.licensing.urls")),
+    path("", include("entitle.sharing.urls")),
     path("", include("entitle.core.urls")),
 ]

@@ -5,7 +5,8 @@ The rules only see an authenticated actor; anonymous requests are denied before 
 
 from collections.abc import Callable
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from entitle.access.actor import Actor
 from entitle.access.policy import Action, rule
@@ -23,6 +24,7 @@ from entitle.licensing.models import (
 )
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
+from entitle.sharing.models import Delegation, Transfer
 
 
 @rule(Company)
@@ -144,7 +146,16 @@ def entitlement_rule(actor: Actor, action: Action) -> Q | None:
     if actor.is_vendor_staff:
         return Q()
     if action is Action.VIEW:
-        return po_roles(actor, "po__")
+        # Every role on the PO, and the owner's delegates for what they were given.
+        of_owner = _delegations(actor, VIEWERS).filter(owner=OuterRef("po__owner"))
+        delegated = (
+            Q(Exists(of_owner.filter(scope=Delegation.Scope.ALL)))
+            | Q(Exists(of_owner.filter(scope=Delegation.Scope.PO, po=OuterRef("po"))))
+            | Q(
+                Exists(of_owner.filter(scope=Delegation.Scope.LICENCE, licence=OuterRef("licence")))
+            )
+        )
+        return po_roles(actor, "po__") | delegated
     return None
 
 
@@ -186,24 +197,93 @@ def idempotency_record_rule(actor: Actor, action: Action) -> Q | None:
     return None
 
 
-# --- Licences, devices and licence files: the owner's. Lifecycle actions (CHANGE: renew,
-# increase, assign, download) are the owner's too. Vendor staff see everything but act on
-# licences only through the back office (suspend, reinstate). ---
+# --- Licences, devices and licence files: the owner's, and its delegates'. `view` delegates
+# see the licence (entitlement information and status); `manage` delegates may also act on it
+# (CHANGE: renew, increase, assign, download) and see its installation. Vendor staff see
+# everything but act on licences only through the back office (suspend, reinstate). A
+# delegation counts only while it is neither revoked nor expired, checked in the same SQL. ---
+
+VIEWERS = (Delegation.Role.VIEW, Delegation.Role.MANAGE)
+MANAGERS = (Delegation.Role.MANAGE,)
 
 
-def _owner_rule(owner_field: str) -> Callable[[Actor, Action], Q | None]:
-    def owner_rule(actor: Actor, action: Action) -> Q | None:
+def _delegations(actor: Actor, roles: tuple[str, ...]):
+    return Delegation.objects.filter(
+        delegate=actor.company, role__in=roles, revoked_at__isnull=True
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
+def delegated_licences(actor: Actor, roles: tuple[str, ...], prefix: str = "") -> Q:
+    """Licences (at `prefix`) that the actor's company holds a delegation for."""
+    of_owner = _delegations(actor, roles).filter(owner=OuterRef(f"{prefix}owner"))
+    return (
+        Q(Exists(of_owner.filter(scope=Delegation.Scope.ALL)))
+        | Q(
+            Exists(of_owner.filter(scope=Delegation.Scope.LICENCE, licence=OuterRef(f"{prefix}pk")))
+        )
+        | Q(
+            Exists(
+                of_owner.filter(
+                    scope=Delegation.Scope.PO, po__entitlements__licence=OuterRef(f"{prefix}pk")
+                )
+            )
+        )
+    )
+
+
+@rule(Licence)
+def licence_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW:
+        if actor.is_vendor_staff:
+            return Q()
+        return Q(owner=actor.company) | delegated_licences(actor, VIEWERS)
+    return Q(owner=actor.company) | delegated_licences(actor, MANAGERS)
+
+
+def _installation_rule(prefix: str) -> Callable[[Actor, Action], Q | None]:
+    """Bindings and licence files: the installation, for the owner and `manage` delegates."""
+
+    def installation_rule(actor: Actor, action: Action) -> Q | None:
         if action is Action.VIEW and actor.is_vendor_staff:
             return Q()
-        return Q(**{owner_field: actor.company})
+        return Q(**{f"{prefix}owner": actor.company}) | delegated_licences(actor, MANAGERS, prefix)
 
-    return owner_rule
+    return installation_rule
 
 
-rule(Licence)(_owner_rule("owner"))
-rule(Device)(_owner_rule("owner"))
-rule(Binding)(_owner_rule("licence__owner"))
-rule(LicenceFile)(_owner_rule("licence__owner"))
+rule(Binding)(_installation_rule("licence__"))
+rule(LicenceFile)(_installation_rule("licence__"))
+
+
+@rule(Device)
+def device_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW and actor.is_vendor_staff:
+        return Q()
+    all_of_owner = _delegations(actor, MANAGERS).filter(
+        owner=OuterRef("owner"), scope=Delegation.Scope.ALL
+    )
+    bound_to_managed = Binding.objects.filter(device=OuterRef("pk")).filter(
+        delegated_licences(actor, MANAGERS, "licence__")
+    )
+    return Q(owner=actor.company) | Q(Exists(all_of_owner)) | Q(Exists(bound_to_managed))
+
+
+@rule(Delegation)
+def delegation_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW:
+        if actor.is_vendor_staff:
+            return Q()
+        return Q(owner=actor.company) | Q(delegate=actor.company)
+    # Granted and revoked by the owner's people.
+    return Q(owner=actor.company)
+
+
+@rule(Transfer)
+def transfer_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW and actor.is_vendor_staff:
+        return Q()
+    # The giving company may cancel; the receiving company accepts or declines.
+    return Q(from_company=actor.company) | Q(to_company=actor.company)
 
 
 @rule(ConsumptionRecord)

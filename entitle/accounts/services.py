@@ -188,6 +188,10 @@ def invitation_accept(*, invitation: Invitation, name: str, password: str) -> Us
             company=user.company,
             after={"email": user.email, "name": user.name, "invitation": str(invitation.public_id)},
         )
+        # Licence information shared with this address before it had an account applies now.
+        from entitle.sharing.services import attach_pending_delegations
+
+        attach_pending_delegations(user)
         record(
             actor=actor,
             action="invitation.accepted",

@@ -1,8 +1,48 @@
+import csv
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from entitle.core import selectors
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+ACTIVITY_COLUMNS = ["when", "who", "company", "action", "object", "before", "after"]
+
+
+def activity_response(request: HttpRequest, events, *, title: str, back: str | None = None):
+    """An activity list as a page, or as CSV with ?format=csv."""
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="activity.csv"'
+        writer = csv.writer(response)
+        writer.writerow(ACTIVITY_COLUMNS)
+        for event in events[:10_000]:
+            writer.writerow(
+                [
+                    event.occurred_at.isoformat(),
+                    getattr(event, "actor_label", "")
+                    or (event.actor_user.email if event.actor_user else "system"),
+                    event.actor_company.name if event.actor_company else "",
+                    event.action,
+                    event.object_repr,
+                    json.dumps(event.before, sort_keys=True) if event.before else "",
+                    json.dumps(event.after, sort_keys=True) if event.after else "",
+                ]
+            )
+        return response
+    return render(
+        request, "core/activity.html", {"events": events[:500], "title": title, "back": back}
+    )
+
+
+@login_required
+def company_activity(request: HttpRequest) -> HttpResponse:
+    events = selectors.company_activity(actor=request.actor)
+    return activity_response(request, events, title=f"Activity of {request.actor.company.name}")

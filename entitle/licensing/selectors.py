@@ -1,11 +1,13 @@
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from entitle.access.actor import Actor
 from entitle.access.policy import Action
 from entitle.core import codes
+from entitle.core.audit import events_of, owner_hidden
+from entitle.core.models import AuditEvent
 from entitle.licensing.errors import DeviceNotFound, LicenceNotFound, NoLicenceFile
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
 from entitle.licensing.rules import StatusAt, status_at
@@ -52,7 +54,12 @@ def device_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Devic
         Device.objects.visible_to(actor, action)
         .select_related("product", "owner")
         .prefetch_related(
-            Prefetch("bindings", queryset=Binding.objects.select_related("licence__product"))
+            Prefetch(
+                "bindings",
+                queryset=Binding.objects.visible_to(actor, Action.VIEW).select_related(
+                    "licence__product"
+                ),
+            )
         )
     )
 
@@ -85,3 +92,24 @@ def licence_file_latest(*, actor: Actor, activation_id: str, device_public_id) -
     if file is None:
         raise NoLicenceFile()
     return file
+
+
+def _as_reader(actor: Actor) -> Action:
+    # A licence's history (devices, files) is installation data: the owner's and managing
+    # delegates' (CHANGE), and vendor staff's (who see everything).
+    return Action.VIEW if actor.is_vendor_staff else Action.CHANGE
+
+
+def licence_activity(*, actor: Actor, activation_id: str):
+    licence = licence_get(actor=actor, activation_id=activation_id, action=_as_reader(actor))
+    return licence, owner_hidden(events_of(licence), owner_id=licence.owner_id, reader=actor)
+
+
+def device_activity(*, actor: Actor, public_id):
+    device = device_get(actor=actor, public_id=public_id, action=_as_reader(actor))
+    assigned = AuditEvent.objects.filter(
+        Q(action="licence.assigned") | Q(action="licence.activated"),
+        after__device=str(device.public_id),
+    )
+    events = (events_of(device) | assigned).select_related("actor_user", "actor_company")
+    return device, owner_hidden(events, owner_id=device.owner_id, reader=actor)

@@ -8,9 +8,11 @@ urlpatterns = [
     path("licences/", views.licence_list, name="licences"),
     path("licences/new/", views.licence_create, name="create"),
     path("licences/<str:activation_id>/", views.licence_detail, name="detail"),
+    path("licences/<str:activation_id>/activity/", views.licence_activity, name="activity"),
     path("licences/<str:activation_id>/increase/", views.licence_increase, name="increase"),
     path("licences/<str:activation_id>/renew/", views.licence_renew, name="renew"),
     path("devices/", views.device_list, name="devices"),
+    path("devices/<uuid:device_id>/activity/", views.device_activity, name="device_activity"),
     path("devices/<uuid:device_id>/add-license/", views.device_assign, name="assign"),
     path(
         "devices/<uuid:device_id>/licences/<str:activation_id>/file/",

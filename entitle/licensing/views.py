@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from entitle.access.policy import Action
 from entitle.catalog.selectors import product_get_by_code, product_list, sku_get_by_code, sku_list
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.views import activity_response
 from entitle.licensing import selectors
 from entitle.licensing.forms import (
     AssignForm,
@@ -213,3 +215,25 @@ def licence_file(request: HttpRequest, device_id, activation_id: str) -> HttpRes
 def consumption_list(request: HttpRequest) -> HttpResponse:
     records = selectors.consumption_list(actor=request.actor)[:200]
     return render(request, "licensing/consumption.html", {"records": records})
+
+
+@login_required
+def licence_activity(request: HttpRequest, activation_id: str) -> HttpResponse:
+    licence, events = selectors.licence_activity(actor=request.actor, activation_id=activation_id)
+    return activity_response(
+        request,
+        events,
+        title=f"Activity of license {licence.activation_id}",
+        back=reverse("licensing:detail", args=[licence.activation_id]),
+    )
+
+
+@login_required
+def device_activity(request: HttpRequest, device_id) -> HttpResponse:
+    device, events = selectors.device_activity(actor=request.actor, public_id=device_id)
+    return activity_response(
+        request,
+        events,
+        title=f"Activity of device {device.name}",
+        back=reverse("licensing:devices"),
+    )

@@ -4,6 +4,7 @@ from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from entitle.access.actor import Actor
 from entitle.access.policy import Action
 from entitle.access.rules import owner_identity
+from entitle.core.audit import events_of, without_keys
 from entitle.core.errors import NotFound
 from entitle.orders.errors import PoNotFound
 from entitle.orders.models import Entitlement, PurchaseOrder
@@ -44,3 +45,11 @@ def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
     """Entitlement information: Subscription ID, SKU, quantity, dates and the PO number, for
     every role on the PO."""
     return Entitlement.objects.visible_to(actor, Action.VIEW).select_related("sku__product", "po")
+
+
+def po_activity(*, actor: Actor, public_id):
+    """A PO's history for those who see its order details; the owner is left out for anyone
+    but vendor staff (the owner's identity is the owner's)."""
+    po = po_get(actor=actor, public_id=public_id)
+    events = events_of(po)
+    return po, (list(events) if actor.is_vendor_staff else without_keys(events, {"owner"}))

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from entitle.accounts.selectors import company_list
@@ -9,6 +10,7 @@ from entitle.catalog.selectors import sku_list
 from entitle.catalog.services import require_vendor_staff
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.views import activity_response
 from entitle.locker.selectors import voucher_list
 from entitle.orders import selectors, services
 from entitle.orders.forms import LookupForm, OrderLineFormSet, PurchaseOrderForm
@@ -76,6 +78,17 @@ def po_create(request: HttpRequest) -> HttpResponse:
         else:
             status = 422
     return render(request, "orders/po_form.html", {"form": form, "lines": lines}, status=status)
+
+
+@login_required
+def po_activity(request: HttpRequest, public_id) -> HttpResponse:
+    po, events = selectors.po_activity(actor=request.actor, public_id=public_id)
+    return activity_response(
+        request,
+        events,
+        title=f"Activity of PO {po.po_number}",
+        back=reverse("orders:detail", args=[po.public_id]),
+    )
 
 
 @login_required

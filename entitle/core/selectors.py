@@ -1,0 +1,12 @@
+from django.db.models import QuerySet
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.core.models import AuditEvent
+
+
+def company_activity(*, actor: Actor) -> QuerySet[AuditEvent]:
+    """Every change to the actor's company's objects (administrators); all, for vendor staff."""
+    return AuditEvent.objects.visible_to(actor, Action.VIEW).select_related(
+        "actor_user", "actor_company", "company"
+    )

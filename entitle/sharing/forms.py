@@ -1,0 +1,30 @@
+from django import forms
+
+from entitle.sharing.models import Delegation
+
+
+class ShareForm(forms.Form):
+    # Checked by the service, so that the portal and the API give the same messages.
+    email = forms.CharField(label="Email address", required=False)
+    role = forms.ChoiceField(
+        choices=Delegation.Role.choices, initial="view", widget=forms.RadioSelect
+    )
+
+
+class GrantForm(ShareForm):
+    scope = forms.ChoiceField(
+        label="Share", choices=[("all", "All our licences"), ("po", "The licences of one PO")]
+    )
+    po_number = forms.CharField(label="PO number (for one PO)", required=False)
+
+
+class TransferForm(forms.Form):
+    to_email = forms.CharField(
+        label="An administrator of the receiving company (email)", required=False
+    )
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label="Your name", required=False)
+    company_name = forms.CharField(label="Your company", required=False)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)

@@ -1,0 +1,417 @@
+"""Delegations (sharing licence information) and transfers, both the owner's decisions."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from entitle.access.actor import Actor
+from entitle.access.policy import Action
+from entitle.accounts.errors import PasswordRejected
+from entitle.accounts.models import User
+from entitle.accounts.services import clean_invitation_email, company_create, user_create
+from entitle.core.audit import record
+from entitle.core.errors import NotFound
+from entitle.core.mail import send_after_commit
+from entitle.licensing.errors import LicenceNotFound
+from entitle.licensing.models import Binding, Device, Licence
+from entitle.licensing.selectors import normalize_activation_id
+from entitle.orders.models import Entitlement, PurchaseOrder
+from entitle.sharing.errors import (
+    ShareInvalid,
+    ShareLinkNotFound,
+    TransferClosed,
+    TransferInvalid,
+    TransferRefused,
+)
+from entitle.sharing.models import Delegation, Transfer
+
+SHARE_SALT = "entitle.sharing.delegation"
+
+
+def _owned_licence(actor: Actor, activation_id: str, *, lock: bool = False) -> Licence:
+    """A licence the actor's company owns: sharing and transfer are the owner's alone, not a
+    delegate's."""
+    licences = Licence.objects.visible_to(actor, Action.CHANGE).filter(owner=actor.company)
+    if lock:
+        licences = licences.select_for_update(of=("self",))
+    try:
+        return licences.select_related("product").get(
+            activation_id=normalize_activation_id(activation_id)
+        )
+    except Licence.DoesNotExist as exc:
+        raise LicenceNotFound() from exc
+
+
+def _owned_po(actor: Actor, po_number: str) -> PurchaseOrder:
+    # The owner knows its POs by number through their entitlement information.
+    entitlement = (
+        Entitlement.objects.visible_to(actor, Action.VIEW)
+        .filter(po__owner=actor.company, po__po_number=(po_number or "").strip())
+        .select_related("po")
+        .first()
+    )
+    if entitlement is None:
+        raise NotFound("No purchase order of yours has this number.")
+    return entitlement.po
+
+
+def share_token(delegation: Delegation) -> str:
+    return signing.dumps(str(delegation.public_id), salt=SHARE_SALT, compress=False)
+
+
+def _state(delegation: Delegation) -> dict:
+    return {
+        "role": delegation.role,
+        "scope": delegation.scope,
+        "licence": delegation.licence.activation_id if delegation.licence_id else None,
+        "po": delegation.po.po_number if delegation.po_id else None,
+        "delegate": delegation.delegate_id,
+        "invited_email": delegation.invited_email,
+        "revoked": delegation.revoked_at is not None,
+    }
+
+
+def delegation_grant(
+    *,
+    actor: Actor,
+    email: str,
+    role: str,
+    scope: str = Delegation.Scope.LICENCE,
+    activation_id: str | None = None,
+    po_number: str | None = None,
+    expires_at: datetime | None = None,
+) -> Delegation:
+    """Share licence information with the person at `email`: their company gets `role` over
+    one licence, the licences of one PO, or all the owner's licences. Someone without an
+    account is invited to register (into a company of their own) first."""
+    if not actor.is_authenticated:
+        raise NotFound()
+    email = clean_invitation_email(email)
+    if role not in Delegation.Role.values:
+        raise ShareInvalid("Choose view or manage.", field="role")
+    if scope not in Delegation.Scope.values:
+        raise ShareInvalid("Choose what to share.", field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ShareInvalid("The end of the access must be in the future.", field="expires_at")
+    with transaction.atomic():
+        licence = _owned_licence(actor, activation_id or "") if scope == "licence" else None
+        po = _owned_po(actor, po_number or "") if scope == "po" else None
+        person = User.objects.filter(email=email, is_active=True).select_related("company").first()
+        if person is not None and person.company_id == actor.company.pk:
+            raise ShareInvalid("This person is in your own company already.", field="email")
+        target = Q(delegate=person.company) if person else Q(invited_email=email, delegate=None)
+        existing = (
+            Delegation.objects.select_for_update()
+            .filter(target, owner=actor.company, scope=scope, licence=licence, po=po)
+            .filter(revoked_at__isnull=True)
+            .first()
+        )
+        if existing is not None:
+            before = _state(existing)
+            existing.role, existing.expires_at = role, expires_at
+            existing.save(update_fields=["role", "expires_at"])
+            record(
+                actor=actor,
+                action="delegation.changed",
+                obj=existing,
+                company=actor.company,
+                before=before,
+                after=_state(existing),
+            )
+            return existing
+        delegation = Delegation.objects.create(
+            owner=actor.company,
+            delegate=person.company if person else None,
+            invited_email="" if person else email,
+            role=role,
+            scope=scope,
+            licence=licence,
+            po=po,
+            created_by=actor.user,
+            expires_at=expires_at,
+        )
+        record(
+            actor=actor,
+            action="delegation.granted",
+            obj=delegation,
+            company=actor.company,
+            after=_state(delegation),
+        )
+        if person is not None:
+            link = settings.PORTAL_URL + reverse("licensing:licences")
+        else:
+            link = settings.PORTAL_URL + reverse("sharing:register", args=[share_token(delegation)])
+        send_after_commit(
+            to=[email],
+            template="sharing/email/shared",
+            context={
+                "delegation": delegation,
+                "by": actor.user,
+                "link": link,
+                "has_account": person is not None,
+            },
+        )
+    return delegation
+
+
+def delegation_revoke(*, actor: Actor, public_id) -> Delegation:
+    with transaction.atomic():
+        try:
+            delegation = (
+                Delegation.objects.visible_to(actor, Action.CHANGE)
+                .select_for_update()
+                .get(public_id=public_id)
+            )
+        except (Delegation.DoesNotExist, ValidationError, ValueError) as exc:
+            raise NotFound("No such delegation.") from exc
+        if delegation.revoked_at is None:
+            before = _state(delegation)
+            delegation.revoke(timezone.now())
+            delegation.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action="delegation.revoked",
+                obj=delegation,
+                company=delegation.owner,
+                before=before,
+                after=_state(delegation),
+            )
+    return delegation
+
+
+def delegation_from_token(token: str) -> Delegation:
+    try:
+        public_id = signing.loads(token, salt=SHARE_SALT)
+        return Delegation.objects.select_related("owner", "licence").get(
+            public_id=public_id, revoked_at__isnull=True
+        )
+    except (signing.BadSignature, Delegation.DoesNotExist, ValueError) as exc:
+        raise ShareLinkNotFound() from exc
+
+
+def delegation_register(
+    *, delegation: Delegation, name: str, company_name: str, password: str
+) -> User:
+    """The person a licence was shared with registers into a company of their own; every
+    delegation waiting for their address then applies to it."""
+    name, company_name = (name or "").strip(), (company_name or "").strip()
+    if not name:
+        raise ShareInvalid("Please enter your name", field="name")
+    if not company_name:
+        raise ShareInvalid("Please enter your company's name", field="company_name")
+    with transaction.atomic():
+        delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        if delegation.delegate_id is not None or delegation.revoked_at is not None:
+            raise ShareLinkNotFound("This link has been used already. Please log in.")
+        email = delegation.invited_email
+        if User.objects.filter(email=email).exists():
+            raise ShareLinkNotFound("An account with this address exists. Please log in.")
+        candidate = User(email=email, name=name)
+        try:
+            password_validation.validate_password(password, candidate)
+        except ValidationError as exc:
+            raise PasswordRejected(" ".join(exc.messages), field="password") from exc
+        company = company_create(actor=None, name=company_name[:200])
+        user = user_create(
+            actor=None,
+            company=company,
+            email=email,
+            name=name,
+            password=password,
+            role=User.Role.ADMIN,
+        )
+        attach_pending_delegations(user)
+    return user
+
+
+def attach_pending_delegations(user: User) -> int:
+    """Delegations shared with this address before it had an account now apply to its
+    company (called when someone registers)."""
+    pending = Delegation.objects.select_for_update().filter(
+        invited_email=user.email, delegate__isnull=True, revoked_at__isnull=True
+    )
+    count = 0
+    actor = Actor.for_user(user)
+    for delegation in pending:
+        delegation.delegate = user.company
+        delegation.save(update_fields=["delegate"])
+        record(
+            actor=actor,
+            action="delegation.accepted",
+            obj=delegation,
+            company=delegation.owner,
+            after=_state(delegation),
+        )
+        count += 1
+    return count
+
+
+# --- Transfers. ---
+
+
+def _transfer_state(transfer: Transfer) -> dict:
+    return {
+        "licence": transfer.licence.activation_id,
+        "from": transfer.from_company_id,
+        "to": transfer.to_company_id,
+        "status": transfer.status,
+    }
+
+
+def transfer_propose(*, actor: Actor, activation_id: str, to_email: str) -> Transfer:
+    """Offer the licence to the company of the person at `to_email`."""
+    if not actor.is_authenticated:
+        raise NotFound()
+    email = clean_invitation_email(to_email)
+    with transaction.atomic():
+        licence = _owned_licence(actor, activation_id, lock=True)
+        receiver = (
+            User.objects.filter(email=email, is_active=True).select_related("company").first()
+        )
+        if receiver is None:
+            raise TransferInvalid(
+                "Nobody with this address uses the portal. Ask them to register first.",
+                field="to_email",
+            )
+        if receiver.company_id == actor.company.pk:
+            raise TransferInvalid("This person is in your own company.", field="to_email")
+        if Transfer.objects.filter(licence=licence, status=Transfer.Status.PROPOSED).exists():
+            raise TransferRefused("A transfer of this licence is already waiting for an answer.")
+        transfer = Transfer.objects.create(
+            licence=licence,
+            from_company=actor.company,
+            to_company=receiver.company,
+            proposed_by=actor.user,
+        )
+        record(
+            actor=actor,
+            action="transfer.proposed",
+            obj=transfer,
+            company=actor.company,
+            after=_transfer_state(transfer),
+        )
+        admins = list(
+            receiver.company.users.filter(role=User.Role.ADMIN, is_active=True).values_list(
+                "email", flat=True
+            )
+        ) or [receiver.email]
+        send_after_commit(
+            to=admins,
+            template="sharing/email/transfer",
+            context={
+                "transfer": transfer,
+                "by": actor.user,
+                "link": settings.PORTAL_URL + reverse("sharing:transfers"),
+            },
+        )
+    return transfer
+
+
+def _open_transfer(actor: Actor, public_id) -> Transfer:
+    try:
+        transfer = (
+            Transfer.objects.visible_to(actor, Action.CHANGE)
+            .select_for_update()
+            .select_related("licence", "from_company", "to_company")
+            .get(public_id=public_id)
+        )
+    except (Transfer.DoesNotExist, ValidationError, ValueError) as exc:
+        raise NotFound("No such transfer.") from exc
+    if transfer.status != Transfer.Status.PROPOSED:
+        raise TransferClosed()
+    return transfer
+
+
+def _require_receiving_admin(actor: Actor, transfer: Transfer) -> None:
+    if actor.company.pk != transfer.to_company_id or not actor.is_company_admin:
+        raise TransferRefused("Only an administrator of the receiving company can decide.")
+
+
+def transfer_accept(*, actor: Actor, public_id) -> Transfer:
+    """Move the licence, its devices and its history; the old owner loses access and the
+    delegations it gave for this licence end. Consumption records stay with the payer."""
+    with transaction.atomic():
+        transfer = _open_transfer(actor, public_id)
+        _require_receiving_admin(actor, transfer)
+        licence = Licence.objects.select_for_update(of=("self",)).get(pk=transfer.licence_id)
+        if licence.owner_id != transfer.from_company_id:
+            raise TransferRefused("The licence has changed hands since it was offered.")
+        devices = list(Device.objects.select_for_update().filter(bindings__licence=licence))
+        for device in devices:
+            if Binding.objects.filter(device=device).exclude(licence=licence).exists():
+                raise TransferRefused(
+                    f"The device {device.name} also carries another licence: it cannot move."
+                )
+            if Device.objects.filter(
+                owner_id=transfer.to_company_id, product=device.product, host_id=device.host_id
+            ).exists():
+                raise TransferRefused(
+                    f"Your company already has a device with the host id {device.host_id}."
+                )
+        now = timezone.now()
+        licence.owner_id = transfer.to_company_id
+        licence.save(update_fields=["owner"])
+        Device.objects.filter(pk__in=[d.pk for d in devices]).update(owner=transfer.to_company)
+        ended = Delegation.objects.filter(
+            owner_id=transfer.from_company_id, licence=licence, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        transfer.decide(Transfer.Status.ACCEPTED, actor.user, now)
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        after = {**_transfer_state(transfer), "devices": len(devices), "delegations_ended": ended}
+        for company in (transfer.from_company, transfer.to_company):
+            record(
+                actor=actor,
+                action="licence.transferred",
+                obj=licence,
+                company=company,
+                before={"owner": transfer.from_company_id},
+                after=after,
+            )
+        record(
+            actor=actor,
+            action="transfer.accepted",
+            obj=transfer,
+            company=transfer.to_company,
+            after=after,
+        )
+    return transfer
+
+
+def transfer_decline(*, actor: Actor, public_id) -> Transfer:
+    with transaction.atomic():
+        transfer = _open_transfer(actor, public_id)
+        _require_receiving_admin(actor, transfer)
+        transfer.decide(Transfer.Status.DECLINED, actor.user, timezone.now())
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        record(
+            actor=actor,
+            action="transfer.declined",
+            obj=transfer,
+            company=transfer.from_company,
+            after=_transfer_state(transfer),
+        )
+    return transfer
+
+
+def transfer_cancel(*, actor: Actor, public_id) -> Transfer:
+    with transaction.atomic():
+        transfer = _open_transfer(actor, public_id)
+        if actor.company.pk != transfer.from_company_id:
+            raise TransferRefused("Only the company that offered the licence can withdraw it.")
+        transfer.decide(Transfer.Status.CANCELLED, actor.user, timezone.now())
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        record(
+            actor=actor,
+            action="transfer.cancelled",
+            obj=transfer,
+            company=transfer.from_company,
+            after=_transfer_state(transfer),
+        )
+    return transfer
