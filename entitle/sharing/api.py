@@ -1,0 +1,129 @@
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router
+
+from entitle.accounts.schemas import ErrorOut
+from entitle.core import selectors as core_selectors
+from entitle.licensing import selectors as licensing_selectors
+from entitle.sharing import selectors, services
+from entitle.sharing.schemas import (
+    ActivityOut,
+    DelegationOut,
+    GrantIn,
+    ShareIn,
+    TransferIn,
+    TransferOut,
+)
+
+router = Router(tags=["sharing and transfer"])
+activity_router = Router(tags=["activity"])
+ERRORS = {404: ErrorOut, 409: ErrorOut, 410: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/licences/{activation_id}/share",
+    response={201: DelegationOut, **ERRORS},
+    summary="Share licence information with a person, as view or manage",
+)
+def share(request: HttpRequest, activation_id: str, payload: ShareIn):
+    return 201, services.delegation_grant(
+        actor=request.auth,
+        email=payload.email,
+        role=payload.role,
+        activation_id=activation_id,
+        expires_at=payload.expires_at,
+    )
+
+
+@router.post(
+    "/delegations",
+    response={201: DelegationOut, **ERRORS},
+    summary="Share all your licences, or those of one PO",
+)
+def grant(request: HttpRequest, payload: GrantIn):
+    return 201, services.delegation_grant(
+        actor=request.auth,
+        email=payload.email,
+        role=payload.role,
+        scope=payload.scope,
+        po_number=payload.po_number,
+        expires_at=payload.expires_at,
+    )
+
+
+@router.get(
+    "/delegations",
+    response=list[DelegationOut],
+    summary="Delegations you gave and those given to you",
+)
+def delegation_list(request: HttpRequest):
+    given = selectors.delegations_given(actor=request.auth)
+    held = selectors.delegations_held(actor=request.auth)
+    return [*given, *held]
+
+
+@router.post(
+    "/delegations/{uuid:delegation_id}/revoke",
+    response={200: DelegationOut, **ERRORS},
+    summary="Revoke a delegation: it ends at once",
+)
+def revoke(request: HttpRequest, delegation_id: UUID):
+    return services.delegation_revoke(actor=request.auth, public_id=delegation_id)
+
+
+@router.post(
+    "/licences/{activation_id}/transfer",
+    response={201: TransferOut, **ERRORS},
+    summary="Offer the licence to another company",
+)
+def transfer_propose(request: HttpRequest, activation_id: str, payload: TransferIn):
+    return 201, services.transfer_propose(
+        actor=request.auth, activation_id=activation_id, to_email=payload.to_email
+    )
+
+
+@router.get("/transfers", response=list[TransferOut], summary="Transfers offered or received")
+def transfer_list(request: HttpRequest):
+    return selectors.transfer_list(actor=request.auth)
+
+
+def _decide(service):
+    def decide(request: HttpRequest, transfer_id: UUID):
+        return service(actor=request.auth, public_id=transfer_id)
+
+    return decide
+
+
+for _name, _service in [
+    ("accept", services.transfer_accept),
+    ("decline", services.transfer_decline),
+    ("cancel", services.transfer_cancel),
+]:
+    router.post(
+        f"/transfers/{{uuid:transfer_id}}/{_name}",
+        response={200: TransferOut, **ERRORS},
+        summary=f"{_name.capitalize()} a transfer",
+        operation_id=f"transfer_{_name}",
+    )(_decide(_service))
+
+
+@activity_router.get(
+    "/activity",
+    response=list[ActivityOut],
+    summary="Your company's activity (administrators; vendor staff: all)",
+)
+def company_activity(request: HttpRequest):
+    return core_selectors.company_activity(actor=request.auth)[:1000]
+
+
+@activity_router.get(
+    "/licences/{activation_id}/activity",
+    response={200: list[ActivityOut], 404: ErrorOut},
+    summary="A licence's history (owner, manage delegates, vendor staff)",
+)
+def licence_activity(request: HttpRequest, activation_id: str):
+    _, events = licensing_selectors.licence_activity(
+        actor=request.auth, activation_id=activation_id
+    )
+    return events

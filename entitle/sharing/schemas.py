@@ -1,0 +1,73 @@
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class ShareIn(Schema):
+    email: str
+    role: str = Field(..., pattern="^(view|manage)$")
+    expires_at: datetime | None = None
+
+
+class GrantIn(ShareIn):
+    scope: str = Field(..., pattern="^(all|po)$")
+    po_number: str | None = None
+
+
+class DelegationOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    role: str
+    scope: str
+    activation_id: str | None = None
+    po_number: str | None = None
+    delegate: str | None = Field(None, description="The company it was shared with (owners only).")
+    invited_email: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @staticmethod
+    def resolve_activation_id(obj) -> str | None:
+        return obj.licence.activation_id if obj.licence_id else None
+
+    @staticmethod
+    def resolve_po_number(obj) -> str | None:
+        return obj.po.po_number if obj.po_id else None
+
+    @staticmethod
+    def resolve_delegate(obj, context) -> str | None:
+        # The delegate's name is for the owner; a delegate sees no names at all.
+        actor = context["request"].auth
+        if obj.owner_id == actor.company.pk and obj.delegate_id:
+            return obj.delegate.name
+        return None
+
+
+class TransferIn(Schema):
+    to_email: str
+
+
+class TransferOut(Schema):
+    id: UUID = Field(..., alias="public_id")
+    activation_id: str = Field(..., alias="licence.activation_id")
+    from_company: str = Field(..., alias="from_company.name")
+    to_company: str = Field(..., alias="to_company.name")
+    status: str
+    proposed_at: datetime
+    decided_at: datetime | None
+
+
+class ActivityOut(Schema):
+    occurred_at: datetime
+    action: str
+    object_type: str
+    object_repr: str
+    actor: str | None = None
+    before: dict | None
+    after: dict | None
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        label = getattr(obj, "actor_label", None)
+        return label or (obj.actor_user.email if obj.actor_user else None)
