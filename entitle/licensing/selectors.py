@@ -26,10 +26,12 @@ def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
 
 
 def licence_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Licence]:
+    # The devices a licence is on are installation data: only those the actor may see.
+    bindings = Binding.objects.visible_to(actor, Action.VIEW).select_related("device")
     return (
         Licence.objects.visible_to(actor, action)
         .select_related("product", "sku", "owner")
-        .prefetch_related(Prefetch("bindings", queryset=Binding.objects.select_related("device")))
+        .prefetch_related(Prefetch("bindings", queryset=bindings))
     )
 
 
