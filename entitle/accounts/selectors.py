@@ -58,7 +58,12 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 def api_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
-    return ApiToken.objects.visible_to(actor, Action.VIEW).select_related("created_by")
+    """The company's own tokens (vendor staff see every company's in the back office)."""
+    return (
+        ApiToken.objects.visible_to(actor, Action.VIEW)
+        .filter(company=actor.company)
+        .select_related("created_by")
+    )
 
 
 def api_token_authenticate(secret: str) -> ApiToken | None:
