@@ -13,12 +13,15 @@ from entitle.accounts.models import Company, User
 from entitle.accounts.services import company_create, user_create
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
+from entitle.licensing.models import Licence
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 from entitle.locker.models import Voucher
 from entitle.locker.services import voucher_redeem
 from entitle.orders.models import PurchaseOrder
 from entitle.orders.services import LineInput, po_fulfil, po_record
+from entitle.sharing.models import Delegation
+from entitle.sharing.services import delegation_grant, transfer_propose
 
 DEMO_PASSWORD = "entitle-demo"  # noqa: S105 — printed for the demo's users on purpose
 
@@ -274,6 +277,25 @@ def _load_history(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
             )
 
 
+def _load_sharing() -> None:
+    """Acme lets its installer manage the PowerChute licence of pcns-node-01, and its reseller
+    view it; and offers its grace-period licence to Globex."""
+    if Delegation.objects.exists():
+        return
+    olivia = Actor.for_user(User.objects.get(email="olivia@acme.example"))
+    pcns = Licence.objects.get(bindings__device__name="pcns-node-01")
+    delegation_grant(
+        actor=olivia, email="ian@initech.example", role="manage", activation_id=pcns.activation_id
+    )
+    delegation_grant(
+        actor=olivia, email="rory@bluebird.example", role="view", activation_id=pcns.activation_id
+    )
+    in_grace = Licence.objects.get(bindings__device__name="pcns-node-02")
+    transfer_propose(
+        actor=olivia, activation_id=in_grace.activation_id, to_email="grace@globex.example"
+    )
+
+
 def unredeemed_vouchers() -> list[Voucher]:
     return list(
         Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
@@ -307,4 +329,5 @@ def load() -> list[DemoUser]:
         skus = load_catalog()
         _load_history(companies, skus)
         _load_orders(companies, skus)
+        _load_sharing()
     return USERS
