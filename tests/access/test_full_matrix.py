@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from conftest import actor_of
 from entitle.accounts.models import User
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
