@@ -13,6 +13,7 @@ from entitle.licensing.api import device_router, product_router
 from entitle.licensing.api import router as licensing_router
 from entitle.locker.api import router as locker_router
 from entitle.orders.api import router as orders_router
+from entitle.renewals.api import router as renewals_router
 from entitle.sharing.api import activity_router
 from entitle.sharing.api import router as sharing_router
 
@@ -77,3 +78,4 @@ api.add_router("/", device_router)
 api.add_router("/", product_router)
 api.add_router("/", sharing_router)
 api.add_router("/", activity_router)
+api.add_router("/", renewals_router)

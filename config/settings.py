@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "entitle.locker",
     "entitle.licensing",
     "entitle.sharing",
+    "entitle.renewals",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("entitle.locker.urls")),
     path("", include("entitle.licensing.urls")),
     path("", include("entitle.sharing.urls")),
+    path("", include("entitle.renewals.urls")),
     path("", include("entitle.core.urls")),
 ]

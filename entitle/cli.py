@@ -106,6 +106,11 @@ def worker(args: argparse.Namespace, rest: list[str]) -> int:
     _setup()
     from django.core.management import call_command
 
+    from entitle.renewals.tasks import book_today
+
+    # The daily reminder sweep is a chain of booked tasks (see entitle/renewals/tasks.py):
+    # starting a worker books today's run if nothing has, which also restarts a lost chain.
+    book_today()
     call_command("db_worker", *rest)
     return 0
 

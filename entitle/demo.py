@@ -296,6 +296,45 @@ def _load_sharing() -> None:
     )
 
 
+def _load_renewals(companies: dict[str, Company]) -> None:
+    """The partners list what they sell; the reminders the daily sweep sent over the past
+    weeks; and Acme asks Bluebird to renew its Data Center Expert licence."""
+    from entitle.renewals.models import PartnerListing
+    from entitle.renewals.schedule import steps
+    from entitle.renewals.services.partners import partner_listing_save, renewal_request_create
+    from entitle.renewals.services.reminders import reminders_sweep
+
+    if PartnerListing.objects.exists():
+        return
+    for name, products, summary in [
+        ("Northwind Distribution", ["dce", "secure-nmc", "pcns"], "Distributor: every product."),
+        ("Bluebird IT Resellers", ["dce", "pcns"], "Data centre monitoring and power protection."),
+        ("Initech Managed Services", ["pcns", "secure-nmc"], "Managed power and NMC security."),
+    ]:
+        admin = User.objects.filter(company=companies[name], role=User.Role.ADMIN).first()
+        partner_listing_save(actor=Actor.for_user(admin), product_codes=products, summary=summary)
+    # The sweeps the scheduler ran on each day a reminder came due in the past six weeks.
+    today = timezone.localdate()
+    due_days = {
+        step.due(licence.end_date)
+        for licence in Licence.objects.select_related("product")
+        for step in steps(
+            reminder_days=licence.product.reminder_days, grace_days=licence.product.grace_days
+        )
+        if today - timedelta(days=42) <= step.due(licence.end_date) < today
+    }
+    for day in sorted(due_days):
+        with _at((today - day).days):
+            reminders_sweep()
+    dce = Licence.objects.get(owner=companies["Acme Data Centres"], sku__code="DCE-1Y")
+    renewal_request_create(
+        actor=Actor.for_user(User.objects.get(email="olivia@acme.example")),
+        activation_id=dce.activation_id,
+        partner_id=companies["Bluebird IT Resellers"].pk,
+        message="Please quote a one-year renewal.",
+    )
+
+
 def unredeemed_vouchers() -> list[Voucher]:
     return list(
         Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
@@ -330,4 +369,5 @@ def load() -> list[DemoUser]:
         _load_history(companies, skus)
         _load_orders(companies, skus)
         _load_sharing()
+        _load_renewals(companies)
     return USERS

@@ -10,7 +10,7 @@ class RedeemForm(forms.Form):
         required=False,
         widget=forms.TextInput(
             attrs={
-                "placeholder": "XXXXX-XXXXX-XXXXX-XXXXX",
+                "placeholder": "ABCDE-FGHJK-LMNPQ-RSTUV",
                 "autocomplete": "off",
                 "spellcheck": "false",
             }

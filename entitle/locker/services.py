@@ -165,6 +165,11 @@ def voucher_redeem(*, actor: Actor, code: str | None, idempotency_key: str) -> V
             before={"status": Voucher.Status.UNREDEEMED},
             after={"status": voucher.status, "credits": str(voucher.credits)},
         )
+        # A voucher bought in the shop to renew a licence renews it now (renewals builds on
+        # the locker, hence the late import).
+        from entitle.renewals.services.shop import shop_order_apply
+
+        shop_order_apply(actor=actor, voucher=voucher)
         idempotency.settle(company=actor.company, key=key, result={"voucher": voucher.pk})
     return voucher
 

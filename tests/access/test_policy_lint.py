@@ -14,6 +14,7 @@ ENTRY_MODULES = ["views.py", "api.py", "fastpath.py", "forms.py", "schemas.py"]
 # (module, function): why it may query without visible_to.
 ESTABLISH_THE_ACTOR = {
     ("entitle/accounts/selectors.py", "invitation_from_token"): "the signed link is the credential",
+    ("entitle/renewals/selectors.py", "registration_from_token"): "the signed reminder link",
     ("entitle/accounts/selectors.py", "api_token_authenticate"): "the token is the credential",
     ("entitle/licensing/selectors.py", "device_activity"): "gated by device_get just before",
 }

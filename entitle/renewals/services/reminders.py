@@ -1,0 +1,406 @@
+"""The reminder sweep, the reminder mails, and registering from a reminder.
+
+The sweep is set-based. For the day it runs, every product's schedule becomes a few end-date
+windows (`schedule.windows`), and one INSERT … SELECT per range of licence ids claims the
+due (licence, end date, step) rows, with ON CONFLICT DO NOTHING on their unique key and
+RETURNING the ids it inserted. So each reminder is claimed by exactly one sweep, however many
+run at once; a range whose transaction did not commit (a sweep killed half-way) claimed
+nothing, and the next run claims it. The mails of exactly the rows a range claimed are queued
+when its transaction commits, a batch per task (`reminders_mail`), which renders and queues
+them later in the worker: the sweep itself touches no licence in Python.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from entitle.access.actor import Actor
+from entitle.accounts.errors import AccountExists, NameRequired, PasswordRejected
+from entitle.accounts.models import User
+from entitle.accounts.services import user_create
+from entitle.catalog.models import Product
+from entitle.core.audit import record
+from entitle.core.mail import send_after_commit
+from entitle.licensing.models import ConsumptionRecord, Funding, Licence
+from entitle.licensing.selectors import licence_status
+from entitle.renewals import schedule
+from entitle.renewals.models import Reminder, ReminderSweep
+from entitle.renewals.selectors import registration_from_token, registration_link
+
+# The sweep and the mails are the system acting on its own, for every company: they cannot
+# start from an actor's `visible_to`, and they read only what a reminder needs.
+SYSTEM = Actor.anonymous()
+
+# Licence ids per INSERT … SELECT (one transaction each): bounds the ids held in memory.
+CHUNK = 100_000
+# Reminders per mail task.
+MAIL_BATCH = 200
+# A claimed reminder not mailed after this long lost its task (a crash between the commit and
+# the enqueue, or a failed task): the next sweep queues it again.
+STALE_AFTER = timedelta(hours=1)
+# When the worker runs the scheduled sweep each day (the portal's time zone).
+SWEEP_TIME = time(6, 0)
+
+
+# --- Booking the daily sweep. ---
+
+
+def sweep_time(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, SWEEP_TIME))
+
+
+def reminder_sweep_book(*, day: date, run_after: datetime) -> ReminderSweep | None:
+    """Book the scheduled sweep of `day` and its task, unless the day is booked already (by
+    this worker or another one). Returns the new booking, or None."""
+    from entitle.renewals.tasks import reminder_sweep_scheduled  # the task calls this service
+
+    try:
+        with transaction.atomic():
+            sweep = ReminderSweep.objects.create(day=day, scheduled=True)
+            record(
+                actor=SYSTEM,
+                action="reminder_sweep.booked",
+                obj=sweep,
+                company=None,
+                after={"day": day.isoformat(), "run_after": run_after.isoformat()},
+            )
+            # Enqueued inside the transaction, not after it: with the database task backend
+            # the booking and its task commit together, so no day is ever booked without a
+            # task to run it.
+            reminder_sweep_scheduled.using(run_after=run_after).enqueue(sweep_id=sweep.pk)
+    except IntegrityError:
+        return None
+    return sweep
+
+
+# --- The sweep. ---
+
+
+def _windows(on: date) -> list[tuple[int, str, date, date]]:
+    rows = []
+    for product in Product.objects.only("pk", "reminder_days", "grace_days"):
+        steps = schedule.steps(reminder_days=product.reminder_days, grace_days=product.grace_days)
+        for window in schedule.windows(steps, on):
+            rows.append((product.pk, window.step.key, window.after, window.up_to))
+    return rows
+
+
+def _claim_sql(windows: int) -> str:
+    values = ", ".join(["(%s, %s, %s, %s)"] * windows)
+    # VALUES columns are named column1… on both PostgreSQL and SQLite: (product, step, after,
+    # up_to). The WHERE before ON CONFLICT also keeps SQLite's parser from reading the
+    # conflict clause as the join's.
+    return (
+        f"INSERT INTO {Reminder._meta.db_table} (licence_id, end_date, step, sweep_id, claimed_at) "  # noqa: S608
+        f"SELECT l.id, l.end_date, w.column2, %s, %s FROM {Licence._meta.db_table} l "
+        f"JOIN (VALUES {values}) w ON w.column1 = l.product_id "
+        "WHERE l.id > %s AND l.id <= %s AND l.suspended_at IS NULL "
+        "AND l.end_date > w.column3 AND l.end_date <= w.column4 "
+        "ON CONFLICT (licence_id, end_date, step) DO NOTHING RETURNING id"
+    )
+
+
+def _claim_range(
+    sweep: ReminderSweep, windows: list, after_id: int, up_to_id: int, now: datetime
+) -> int:
+    ops = connection.ops
+    params: list = [sweep.pk, ops.adapt_datetimefield_value(now)]
+    for product_id, step, after, up_to in windows:
+        params += [
+            product_id,
+            step,
+            ops.adapt_datefield_value(after),
+            ops.adapt_datefield_value(up_to),
+        ]
+    params += [after_id, up_to_id]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(len(windows)), params)
+            claimed = [row[0] for row in cursor.fetchall()]
+        if claimed:
+            record(
+                actor=SYSTEM,
+                action="reminders.claimed",
+                obj=sweep,
+                company=None,
+                after={"reminders": len(claimed), "licence_ids": f"{after_id + 1}–{up_to_id}"},
+            )
+            transaction.on_commit(partial(_queue_mails, claimed))
+    return len(claimed)
+
+
+def _queue_mails(reminder_ids: list[int]) -> None:
+    from entitle.renewals.tasks import reminders_mail  # the task calls this module
+
+    for start in range(0, len(reminder_ids), MAIL_BATCH):
+        reminders_mail.enqueue(reminder_ids=reminder_ids[start : start + MAIL_BATCH])
+
+
+def _queue_stale(before: datetime) -> int:
+    """Queue again the claimed reminders whose mail task was lost, streaming their ids."""
+    waiting = Reminder.objects.filter(
+        status=Reminder.Status.CLAIMED, claimed_at__lt=before
+    ).values_list("pk", flat=True)
+    batch: list[int] = []
+    queued = 0
+    for pk in waiting.iterator(chunk_size=10 * MAIL_BATCH):
+        batch.append(pk)
+        if len(batch) == MAIL_BATCH:
+            _queue_mails(batch)
+            queued, batch = queued + len(batch), []
+    if batch:
+        _queue_mails(batch)
+    return queued + len(batch)
+
+
+def reminders_sweep(*, sweep: ReminderSweep | None = None) -> ReminderSweep:
+    """Claim every reminder due today and queue its mails: each is sent once, ever. Safe to
+    run again, or by several workers at once."""
+    on = timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        if sweep is None:
+            sweep = ReminderSweep.objects.create(day=on)
+        sweep.start(now)
+        sweep.save(update_fields=["started_at"])
+        record(
+            actor=SYSTEM,
+            action="reminder_sweep.started",
+            obj=sweep,
+            company=None,
+            after={"day": sweep.day.isoformat(), "on": on.isoformat()},
+        )
+    _queue_stale(now - STALE_AFTER)
+    claimed = 0
+    windows = _windows(on)
+    if windows:
+        last_id = Licence.objects.aggregate(last=Max("pk"))["last"] or 0
+        for after_id in range(0, last_id, CHUNK):
+            claimed += _claim_range(sweep, windows, after_id, after_id + CHUNK, now)
+    with transaction.atomic():
+        sweep.finish(timezone.now(), claimed)
+        sweep.save(update_fields=["finished_at", "reminders"])
+        record(
+            actor=SYSTEM,
+            action="reminder_sweep.finished",
+            obj=sweep,
+            company=None,
+            after={"on": on.isoformat(), "reminders": claimed},
+        )
+    return sweep
+
+
+# --- The mails. ---
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One reminder mail: to the owner's side (the licence and its renewal page) or to the
+    partner side (entitlement information only)."""
+
+    email: str
+    to_owner: bool
+    link: str
+    registers: bool = False
+    po_numbers: tuple[str, ...] = ()
+
+
+@dataclass
+class _Audience:
+    admins: dict[int, list[str]]
+    pos: dict[int, list[tuple[str, str, int]]]
+    accounts: dict[str, tuple[int, bool]]
+
+    def letters(self, licence: Licence) -> list[Letter]:
+        owner = licence.owner_id
+        renewal_page = reverse("renewals:licence", args=[licence.activation_id])
+        sold_page = reverse("renewals:home") + "#sold"
+        letters = {
+            email: Letter(email, True, settings.PORTAL_URL + renewal_page)
+            for email in self.admins.get(licence.pk, [])
+        }
+        for email, po_number, purchaser in self.pos.get(licence.pk, []):
+            account = self.accounts.get(email)
+            if account is None:
+                # No account yet: the link registers the address into the company whose
+                # contact the PO names, then goes on to that company's page.
+                to_owner = purchaser == owner
+                page = renewal_page if to_owner else sold_page
+                letter = Letter(
+                    email,
+                    to_owner,
+                    registration_link(email=email, company_id=purchaser, next_path=page),
+                    registers=True,
+                )
+            else:
+                company, active = account
+                if not active:
+                    continue
+                to_owner = company == owner
+                page = renewal_page if to_owner else sold_page
+                letter = Letter(email, to_owner, settings.PORTAL_URL + page)
+            earlier = letters.get(email, letter)
+            letters[email] = replace(earlier, po_numbers=(*earlier.po_numbers, po_number))
+        return list(letters.values())
+
+
+def _audience(licences: list[Licence]) -> _Audience:
+    """Who each licence's reminder goes to: the PO email of every PO whose vouchers paid for
+    it (Funding → voucher → line → PO) and the owner's administrators."""
+    by_owner: dict[int, list[int]] = {}
+    for licence in licences:
+        by_owner.setdefault(licence.owner_id, []).append(licence.pk)
+    admins: dict[int, list[str]] = {}
+    for company_id, email in User.objects.filter(
+        company__in=by_owner, role=User.Role.ADMIN, is_active=True
+    ).values_list("company", "email"):
+        for licence_id in by_owner[company_id]:
+            admins.setdefault(licence_id, []).append(email)
+    pos: dict[int, list[tuple[str, str, int]]] = {}
+    for licence_id, email, po_number, purchaser in (
+        Funding.objects.filter(
+            consumption__licence__in=[licence.pk for licence in licences],
+            consumption__status=ConsumptionRecord.Status.COMPLETED,
+        )
+        .values_list(
+            "consumption__licence",
+            "voucher__line__po__po_email",
+            "voucher__line__po__po_number",
+            "voucher__line__po__purchasing_entity",
+        )
+        .distinct()
+        .order_by("voucher__line__po__recorded_at")
+    ):
+        pos.setdefault(licence_id, []).append((email, po_number, purchaser))
+    emails = {email for rows in pos.values() for email, _, _ in rows}
+    accounts = {
+        email: (company, active)
+        for email, company, active in User.objects.filter(email__in=emails).values_list(
+            "email", "company", "is_active"
+        )
+    }
+    return _Audience(admins, pos, accounts)
+
+
+def _send(letter: Letter, reminder: Reminder, step: schedule.Step | None) -> None:
+    licence = reminder.licence
+    context = {
+        "step": step,
+        "status": licence_status(licence),
+        "link": letter.link,
+        "registers": letter.registers,
+        "po_numbers": letter.po_numbers,
+        "product": licence.product,
+        "expired": timezone.localdate() >= licence.end_date,
+        "renewable": licence.product.renewable_after_expiry,
+    }
+    if letter.to_owner:
+        context["licence"] = licence
+        template = "renewals/email/reminder_owner"
+    else:
+        # The partner side is told the entitlement information and nothing else about the
+        # licence: its owner and installation are never in reach of the template.
+        context["entitlement"] = {
+            "subscription_id": licence.activation_id,
+            "sku": licence.sku.code,
+            "quantity": licence.quantity,
+            "start_date": licence.start_date,
+            "end_date": licence.end_date,
+            "valid_through": licence.valid_through,
+        }
+        template = "renewals/email/reminder_partner"
+    send_after_commit(to=[letter.email], template=template, context=context)
+
+
+def reminders_mail(*, reminder_ids: list[int]) -> int:
+    """Mail claimed reminders. One already mailed, or being mailed by another task, is left
+    alone, so the task is safe to run twice. Returns the number mailed."""
+    now = timezone.now()
+    with transaction.atomic():
+        reminders = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=reminder_ids, status=Reminder.Status.CLAIMED)
+            .select_related("licence__product", "licence__sku", "licence__owner")
+            .order_by("pk")
+        )
+        audience = _audience([reminder.licence for reminder in reminders])
+        for reminder in reminders:
+            licence = reminder.licence
+            if licence.end_date != reminder.end_date:
+                reminder.mark_skipped(now, "The licence was renewed before the reminder went out.")
+            elif licence.is_suspended:
+                reminder.mark_skipped(now, "The licence is suspended.")
+            else:
+                step = schedule.step_named(
+                    reminder.step,
+                    reminder_days=licence.product.reminder_days,
+                    grace_days=licence.product.grace_days,
+                )
+                letters = audience.letters(licence)
+                for letter in letters:
+                    _send(letter, reminder, step)
+                reminder.mark_mailed(now, len(letters))
+            record(
+                actor=SYSTEM,
+                action=f"reminder.{reminder.status}",
+                obj=reminder,
+                company=licence.owner,
+                after={
+                    "activation_id": licence.activation_id,
+                    "end": reminder.end_date.isoformat(),
+                    "step": reminder.step,
+                    "recipients": reminder.recipients,
+                    **({"reason": reminder.skip_reason} if reminder.skip_reason else {}),
+                },
+            )
+        Reminder.objects.bulk_update(
+            reminders, ["status", "mailed_at", "recipients", "skip_reason"]
+        )
+    return sum(r.status == Reminder.Status.MAILED for r in reminders)
+
+
+# --- Registering from a reminder's link. ---
+
+
+def registration_accept(*, token: str, name: str, password: str) -> tuple[User, str]:
+    """Register the address a reminder was mailed to (it had no account) into the company
+    whose contact the PO names. Returns the new user and the page to go on to."""
+    registration = registration_from_token(token)
+    name = (name or "").strip()
+    if not name:
+        raise NameRequired(field="name")
+    if User.objects.filter(email=registration.email).exists():
+        raise AccountExists()
+    candidate = User(email=registration.email, name=name, company=registration.company)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as exc:
+        raise PasswordRejected(" ".join(exc.messages), field="password") from exc
+    try:
+        with transaction.atomic():
+            user = user_create(
+                actor=None,
+                company=registration.company,
+                email=registration.email,
+                name=name,
+                password=password,
+            )
+            record(
+                actor=Actor.for_user(user),
+                action="user.registered",
+                obj=user,
+                company=user.company,
+                after={"email": user.email, "name": user.name, "through": "renewal reminder"},
+            )
+    except IntegrityError as exc:
+        # The address registered a moment ago, in another request.
+        raise AccountExists() from exc
+    return user, registration.next_path

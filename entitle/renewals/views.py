@@ -1,0 +1,305 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from entitle.access.policy import Action
+from entitle.accounts.errors import AccountExists
+from entitle.accounts.forms import JoinForm
+from entitle.catalog.selectors import product_list, sku_get_by_code, sku_list
+from entitle.core.errors import DomainError, NotFound
+from entitle.core.forms import show_domain_error
+from entitle.licensing.forms import RenewForm
+from entitle.licensing.models import ConsumptionRecord
+from entitle.licensing.selectors import licence_get
+from entitle.licensing.services import licences
+from entitle.renewals import selectors
+from entitle.renewals.forms import (
+    AnswerForm,
+    DirectorySearchForm,
+    ListingForm,
+    PartnerMailForm,
+    RenewalRequestForm,
+    ShopOrderForm,
+)
+from entitle.renewals.models import RenewalKind
+from entitle.renewals.services import partners as partner_services
+from entitle.renewals.services import reminders, shop
+
+PAGE = "renewals/licence.html"
+DIRECTORY = "renewals/partners.html"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The Renewals tab: the actor's licences due for renewal and the requests it sent; for a
+    partner, the requests sent to it and the expiries of what it sold."""
+    actor = request.actor
+    context = {
+        "licences": selectors.licences_due(actor=actor),
+        "sent": selectors.renewal_requests_sent(actor=actor)[:50],
+        "orders": selectors.shop_orders(actor=actor)[:50],
+        "received": selectors.renewal_requests_received(actor=actor)[:100],
+        "sold": selectors.sold_expiries(actor=actor),
+        "lists_itself": actor.company.is_partner and actor.is_company_admin,
+    }
+    return render(request, "renewals/home.html", context)
+
+
+def _page(
+    request: HttpRequest,
+    activation_id: str,
+    *,
+    renew: RenewForm | None = None,
+    quote: licences.Quote | None = None,
+    ask: RenewalRequestForm | None = None,
+    write: PartnerMailForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor
+    options = selectors.renewal_options(actor=actor, activation_id=activation_id)
+    licence = options.licence
+    chosen = {"partner": request.GET["partner"]} if request.GET.get("partner") else {}
+    if renew is None:
+        skus = sku_list(actor=actor).filter(product=licence.product)
+        renew = RenewForm(skus=skus, initial={"sku": licence.sku.code})
+    context = {
+        "options": options,
+        "licence": licence,
+        "form": renew,
+        "quote": quote or options.credits_quote,
+        "shop_form": ShopOrderForm(),
+        "ask": ask or RenewalRequestForm(partners=options.partners, initial=chosen),
+        "write": write or PartnerMailForm(partners=options.partners, initial=chosen),
+    }
+    return render(request, PAGE, context, status=status)
+
+
+@login_required
+def licence(request: HttpRequest, activation_id: str) -> HttpResponse:
+    """The renewal page of a licence and its four options. The page's own form renews with
+    locker credits — the price first, then the renewal; the other options post elsewhere."""
+    actor = request.actor
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    if request.method != "POST":
+        return _page(request, licence.activation_id)
+    skus = sku_list(actor=actor).filter(product=licence.product)
+    form = RenewForm(request.POST, skus=skus, initial={"sku": licence.sku.code})
+    if not form.is_valid():
+        return _page(request, licence.activation_id, renew=form, status=422)
+    data = form.cleaned_data
+    arguments = {
+        "actor": actor,
+        "activation_id": licence.activation_id,
+        "terms": data["terms"],
+        "sku": sku_get_by_code(actor=actor, code=data["sku"]),
+    }
+    try:
+        if data["action"] == "apply":
+            record = licences.licence_renew(**arguments, idempotency_key=data["idempotency_key"])
+        else:
+            quote = licences.quote_renew(**arguments)
+            return _page(request, licence.activation_id, renew=form, quote=quote)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _page(request, licence.activation_id, renew=form, status=error.status)
+    if record.status == ConsumptionRecord.Status.FAILED:
+        messages.error(request, f"{record.failure_reason} Your credits were returned.")
+    else:
+        messages.success(
+            request,
+            f"Licence renewed to {record.details['new_end']}. Download the new licence file "
+            "from the Devices tab.",
+        )
+    return redirect("renewals:licence", activation_id=licence.activation_id)
+
+
+@login_required
+@require_POST
+def order_online(request: HttpRequest, activation_id: str) -> HttpResponse:
+    form = ShopOrderForm(request.POST)
+    key = form.cleaned_data["idempotency_key"] if form.is_valid() else ""
+    try:
+        order = shop.shop_order_place(
+            actor=request.actor, activation_id=activation_id, idempotency_key=key
+        )
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        messages.error(request, error.message)
+        return redirect("renewals:licence", activation_id=activation_id)
+    then = "licence is renewed" if order.kind == RenewalKind.RENEWAL else "new subscription made"
+    messages.success(
+        request,
+        f"Order {order.po.po_number} placed in the shop. Once it is fulfilled, its voucher "
+        f"comes by e-mail: redeem it in the Digital Vouchers tab and the {then}.",
+    )
+    return redirect("renewals:licence", activation_id=order.licence.activation_id)
+
+
+def _to_partner(
+    request: HttpRequest, activation_id: str, form_class, slot: str, send
+) -> HttpResponse:
+    """Options 3 and 4: a form naming a partner of the directory, sent by a service."""
+    licence_get(actor=request.actor, activation_id=activation_id, action=Action.CHANGE)
+    form = form_class(request.POST, partners=selectors.partner_directory(actor=request.actor))
+    if form.is_valid():
+        try:
+            done = send(form.cleaned_data)
+        except DomainError as error:
+            show_domain_error(form, error)
+            return _page(request, activation_id, **{slot: form}, status=error.status)
+        messages.success(request, done)
+        return redirect("renewals:licence", activation_id=activation_id)
+    return _page(request, activation_id, **{slot: form}, status=422)
+
+
+@login_required
+@require_POST
+def request_renewal(request: HttpRequest, activation_id: str) -> HttpResponse:
+    def send(data: dict) -> str:
+        sent = partner_services.renewal_request_create(
+            actor=request.actor,
+            activation_id=activation_id,
+            partner_id=data["partner"],
+            message=data["message"],
+            include_contact=data["include_contact"],
+        )
+        return f"Your request was sent to {sent.partner.name}."
+
+    return _to_partner(request, activation_id, RenewalRequestForm, "ask", send)
+
+
+@login_required
+@require_POST
+def email_partner(request: HttpRequest, activation_id: str) -> HttpResponse:
+    def send(data: dict) -> str:
+        name = partner_services.partner_mail_send(
+            actor=request.actor,
+            activation_id=activation_id,
+            partner_id=data["partner"],
+            message=data["message"],
+        )
+        return f"Your e-mail was sent to {name}."
+
+    return _to_partner(request, activation_id, PartnerMailForm, "write", send)
+
+
+@login_required
+def partners(request: HttpRequest) -> HttpResponse:
+    """The partner directory; with ?licence=…, each partner links back to that renewal page."""
+    actor = request.actor
+    form = DirectorySearchForm(
+        request.GET or None,
+        countries=selectors.partner_countries(actor=actor),
+        products=product_list(actor=actor),
+    )
+    search = form.cleaned_data if form.is_valid() else {}
+    context = {
+        "form": form,
+        "partners": selectors.partner_directory(
+            actor=actor,
+            query=search.get("q", ""),
+            country=search.get("country", ""),
+            product=search.get("product", ""),
+        ),
+        "for_licence": request.GET.get("licence", ""),
+        "lists_itself": actor.company.is_partner and actor.is_company_admin,
+    }
+    template = f"{DIRECTORY}#results" if request.htmx else DIRECTORY
+    return render(request, template, context)
+
+
+@login_required
+def listing(request: HttpRequest) -> HttpResponse:
+    """A partner's administrator edits the partner's directory listing."""
+    actor = request.actor
+    if not (actor.company.is_partner and actor.is_company_admin):
+        raise NotFound()
+    current = selectors.partner_listings(actor=actor).filter(company=actor.company).first()
+    initial = (
+        {"products": [p.code for p in current.products.all()], "summary": current.summary}
+        if current
+        else {}
+    )
+    form = ListingForm(request.POST or None, products=product_list(actor=actor), initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner_services.partner_listing_save(
+                actor=actor,
+                product_codes=form.cleaned_data["products"],
+                summary=form.cleaned_data["summary"],
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, "Your listing in the partner directory was saved.")
+            return redirect("renewals:partners")
+    return render(request, "renewals/listing.html", {"form": form}, status=status)
+
+
+@login_required
+def renewal_request(request: HttpRequest, public_id) -> HttpResponse:
+    """A renewal request: the partner it was sent to sees and answers it; the requester sees
+    the answer."""
+    actor = request.actor
+    asked = selectors.renewal_request_get(actor=actor, public_id=public_id)
+    form = AnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner_services.renewal_request_answer(
+                actor=actor, public_id=asked.public_id, answer=form.cleaned_data["answer"]
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, "Your answer was sent.")
+            return redirect("renewals:request", public_id=asked.public_id)
+    context = {"asked": asked, "form": form, "to_us": asked.partner_id == actor.company.pk}
+    return render(request, "renewals/request.html", context, status=status)
+
+
+def register(request: HttpRequest, token: str) -> HttpResponse:
+    """Registration from a reminder's link, for a PO email that had no account; then on to
+    the page the reminder was about."""
+    try:
+        registration = selectors.registration_from_token(token)
+    except DomainError as error:
+        context = {"error": error}
+        return render(request, "renewals/register_closed.html", context, status=error.status)
+    login_then = f"{reverse('accounts:login')}?{urlencode({'next': registration.next_path})}"
+    if request.user.is_authenticated:
+        return redirect(registration.next_path)
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user, next_path = reminders.registration_accept(
+                    token=token,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password"],
+                )
+            except AccountExists as error:
+                messages.info(request, error.message)
+                return redirect(login_then)
+            except DomainError as error:
+                show_domain_error(form, error)
+                status = error.status
+            else:
+                login(request, user, backend="entitle.accounts.backends.EmailBackend")
+                messages.success(request, f"Welcome to the portal, {user.name}.")
+                return redirect(next_path)
+        else:
+            status = 422
+    context = {"form": form, "registration": registration, "login_then": login_then}
+    return render(request, "renewals/register.html", context, status=status)
