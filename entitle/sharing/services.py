@@ -384,20 +384,26 @@ def transfer_accept(*, actor: Actor, public_id) -> Transfer:
     return transfer
 
 
+def _close_transfer(transfer: Transfer, *, actor: Actor, status: str, action: str) -> Transfer:
+    transfer.decide(status, actor.user, timezone.now())
+    transfer.save(update_fields=["status", "decided_by", "decided_at"])
+    record(
+        actor=actor,
+        action=action,
+        obj=transfer,
+        company=transfer.from_company,
+        after=_transfer_state(transfer),
+    )
+    return transfer
+
+
 def transfer_decline(*, actor: Actor, public_id) -> Transfer:
     with transaction.atomic():
         transfer = _open_transfer(actor, public_id)
         _require_receiving_admin(actor, transfer)
-        transfer.decide(Transfer.Status.DECLINED, actor.user, timezone.now())
-        transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        record(
-            actor=actor,
-            action="transfer.declined",
-            obj=transfer,
-            company=transfer.from_company,
-            after=_transfer_state(transfer),
+        return _close_transfer(
+            transfer, actor=actor, status=Transfer.Status.DECLINED, action="transfer.declined"
         )
-    return transfer
 
 
 def transfer_cancel(*, actor: Actor, public_id) -> Transfer:
@@ -405,13 +411,6 @@ def transfer_cancel(*, actor: Actor, public_id) -> Transfer:
         transfer = _open_transfer(actor, public_id)
         if actor.company.pk != transfer.from_company_id:
             raise TransferRefused("Only the company that offered the licence can withdraw it.")
-        transfer.decide(Transfer.Status.CANCELLED, actor.user, timezone.now())
-        transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        record(
-            actor=actor,
-            action="transfer.cancelled",
-            obj=transfer,
-            company=transfer.from_company,
-            after=_transfer_state(transfer),
+        return _close_transfer(
+            transfer, actor=actor, status=Transfer.Status.CANCELLED, action="transfer.cancelled"
         )
-    return transfer
