@@ -320,6 +320,7 @@ def signing_key_rule(actor: Actor, action: Action) -> Q | None:
 
 # --- Renewals: reminders, the partner directory, renewal requests and shop orders. ---
 
+
 @rule(ReminderSweep)
 def reminder_sweep_rule(actor: Actor, action: Action) -> Q | None:
     # The sweep's runs are the back office's to see; only the system writes them.
