@@ -1,6 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from entitle.accounts.models import normalize_email
+from entitle.core import ratelimit
+from entitle.core.errors import RateLimited
 from entitle.core.mail import send_after_commit
 
 
@@ -8,6 +12,33 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct email address and password.",
+    }
+
+    def clean(self):
+        # Password guessing is slowed down per address and per client, before any check.
+        email = normalize_email(self.cleaned_data.get("username") or "")
+        client = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        limits = settings.ENTITLE
+        message = "Too many attempts to log in. Please wait a few minutes and try again."
+        try:
+            ratelimit.hit(
+                f"login:email:{email}",
+                limit=limits["LOGIN_RATE_EMAIL"],
+                window_seconds=900,
+                message=message,
+            )
+            ratelimit.hit(
+                f"login:client:{client}",
+                limit=limits["LOGIN_RATE_CLIENT"],
+                window_seconds=900,
+                message=message,
+            )
+        except RateLimited as error:
+            raise forms.ValidationError(error.message, code="rate_limited") from error
+        return super().clean()
 
 
 class InviteForm(forms.Form):
