@@ -155,7 +155,7 @@ def renew(request: HttpRequest, activation_id: str, payload: RenewIn):
 )
 def suspend(request: HttpRequest, activation_id: str, payload: SuspendIn):
     licences.licence_suspend(actor=request.auth, activation_id=activation_id, reason=payload.reason)
-    return selectors.licence_list(actor=request.auth).get(activation_id=activation_id)
+    return selectors.licence_get(actor=request.auth, activation_id=activation_id)
 
 
 @router.post(
@@ -165,7 +165,7 @@ def suspend(request: HttpRequest, activation_id: str, payload: SuspendIn):
 )
 def reinstate(request: HttpRequest, activation_id: str):
     licences.licence_reinstate(actor=request.auth, activation_id=activation_id)
-    return selectors.licence_list(actor=request.auth).get(activation_id=activation_id)
+    return selectors.licence_get(actor=request.auth, activation_id=activation_id)
 
 
 @router.get(

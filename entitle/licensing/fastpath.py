@@ -36,7 +36,8 @@ def _validate(environ: dict, start_response: Callable) -> list[bytes]:
     # The signals Django's own handler sends: database connections are recycled as usual.
     signals.request_started.send(sender=__name__, environ=environ)
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        length = environ.get("CONTENT_LENGTH") or "0"
+        length = int(length) if length.isdigit() else 0
         if not 0 < length <= MAX_BODY:
             raise ProductRequestInvalid("Send a JSON body with activation_id and host_id.")
         try:

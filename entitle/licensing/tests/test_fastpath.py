@@ -81,6 +81,18 @@ def test_bad_requests_are_422_with_a_code(db, body):
     assert answer["code"] == "invalid_request" and answer["message"]
 
 
+def test_a_malformed_content_length_is_a_422(db):
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/product/validate",
+        "CONTENT_LENGTH": "lots",
+        "wsgi.input": io.BytesIO(b"{}"),
+    }
+    status = []
+    body = json.loads(b"".join(application(environ, lambda s, h: status.append(s))))
+    assert status[0].startswith("422") and body["code"] == "invalid_request"
+
+
 def test_other_requests_go_to_django(db):
     environ = {
         "REQUEST_METHOD": "GET",
