@@ -32,6 +32,12 @@ def locker_balances(*, actor: Actor) -> QuerySet[Locker]:
     )
 
 
+def credits_of(*, actor: Actor, sku) -> Decimal:
+    """The actor's company's balance of one SKU's credits (0.00 with no locker yet)."""
+    locker = locker_balances(actor=actor).filter(sku=sku).first()
+    return Decimal(locker.balance if locker else 0).quantize(Decimal("0.01"))
+
+
 def ledger_list(*, actor: Actor, sku_code: str | None = None) -> QuerySet[LedgerEntry]:
     entries = (
         LedgerEntry.objects.visible_to(actor, Action.VIEW)

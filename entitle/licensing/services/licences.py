@@ -35,6 +35,7 @@ from entitle.licensing.selectors import licence_get, normalize_activation_id
 from entitle.licensing.services.files import issue_files
 from entitle.locker.errors import InsufficientCredits
 from entitle.locker.models import LedgerEntry, Voucher
+from entitle.locker.selectors import credits_of
 from entitle.locker.services import ledger_append, locker_balance, locker_for_update
 from entitle.orders.models import Entitlement
 
@@ -69,13 +70,6 @@ class Quote:
     @property
     def affordable(self) -> bool:
         return self.balance >= self.credits
-
-
-def _balance(actor: Actor, sku: Sku) -> Decimal:
-    total = LedgerEntry.objects.filter(locker__company=actor.company, locker__sku=sku).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return (total or Decimal(0)).quantize(rules.CENT)
 
 
 def _clean_quantity(quantity: int, *, field: str = "quantity") -> int:
@@ -150,7 +144,7 @@ def quote_create(
     *, actor: Actor, sku: Sku, quantity: int, terms: int, start_date: date | None = None
 ) -> Quote:
     credits, start, end = _creation(sku, _clean_quantity(quantity), _clean_terms(terms), start_date)
-    return Quote("create", sku, credits, quantity, start, end, _balance(actor, sku))
+    return Quote("create", sku, credits, quantity, start, end, credits_of(actor=actor, sku=sku))
 
 
 def quote_increase(*, actor: Actor, activation_id: str, quantity: int) -> Quote:
@@ -163,7 +157,7 @@ def quote_increase(*, actor: Actor, activation_id: str, quantity: int) -> Quote:
         quantity,
         licence.start_date,
         licence.end_date,
-        _balance(actor, licence.sku),
+        credits_of(actor=actor, sku=licence.sku),
     )
 
 
@@ -171,7 +165,9 @@ def quote_renew(*, actor: Actor, activation_id: str, terms: int, sku: Sku | None
     licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
     sku = sku or licence.sku
     credits, start, end = _renewal(licence, sku, _clean_terms(terms))
-    return Quote("renew", sku, credits, licence.quantity, start, end, _balance(actor, sku))
+    return Quote(
+        "renew", sku, credits, licence.quantity, start, end, credits_of(actor=actor, sku=sku)
+    )
 
 
 # --- Consuming. ---
@@ -222,10 +218,10 @@ def _consume(
     if earlier is not None:
         return ConsumptionRecord.objects.get(pk=earlier.result["consumption"])
     locker = locker_for_update(company=actor.company, sku=sku)
-    if locker_balance(locker) < credits:
+    balance = locker_balance(locker)
+    if balance < credits:
         raise InsufficientCredits(
-            f"This needs {credits} credits of {sku.code}; your Digital Locker has "
-            f"{locker_balance(locker)}."
+            f"This needs {credits} credits of {sku.code}; your Digital Locker has {balance}."
         )
     now = timezone.now()
     consumption = ConsumptionRecord.objects.create(
