@@ -229,6 +229,15 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
+def api_token_record_use(token: ApiToken) -> None:
+    """Note when a token was last used, at most once a minute: a write on every request would
+    cost more than it tells. Not audited: it is usage, not a change."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
 def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     with transaction.atomic():
         try:

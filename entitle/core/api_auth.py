@@ -11,10 +11,12 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         from entitle.accounts.selectors import api_token_authenticate
+        from entitle.accounts.services import api_token_record_use
 
         api_token = api_token_authenticate(token)
         if api_token is None:
             return None
+        api_token_record_use(api_token)
         request.actor = Actor.for_token(api_token)
         return request.actor
 

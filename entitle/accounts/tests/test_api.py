@@ -96,6 +96,8 @@ def test_a_revoked_token_stops_working_at_once(acme_admin):
     token, secret = services.api_token_create(actor=actor_of(acme_admin), name="ci")
     client = Client(headers={"authorization": f"Bearer {secret}"})
     assert client.get(URL).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
     services.api_token_revoke(actor=actor_of(acme_admin), token_id=token.pk)
     assert client.get(URL).status_code == 401
 
