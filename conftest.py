@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import api_token_create, company_create, user_create
+from entitle.core.actor import Actor
 
 PASSWORD = "a-Long-test-passw0rd"
 _serial = itertools.count(1)

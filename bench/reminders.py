@@ -197,7 +197,8 @@ def child(on: date, mail_sample: int) -> None:
     import time_machine
 
     from entitle.renewals.models import Reminder
-    from entitle.renewals.services.reminders import reminders_mail, reminders_sweep
+    from entitle.renewals.services.reminders import reminders_mail
+    from entitle.renewals.tasks import sweep_now
 
     with time_machine.travel(datetime(on.year, on.month, on.day, 6, tzinfo=UTC), tick=True):
         started = time.perf_counter()
@@ -212,7 +213,7 @@ def child(on: date, mail_sample: int) -> None:
             )
             result = {"mailed": mailed}
         else:
-            result = {"claimed": reminders_sweep().reminders}
+            result = {"claimed": sweep_now().reminders}
         result["seconds"] = time.perf_counter() - started
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))

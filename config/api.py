@@ -6,8 +6,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from entitle.accounts.api import router as accounts_router
+from entitle.accounts.auth import API_AUTH
 from entitle.catalog.api import router as catalog_router
-from entitle.core.api_auth import API_AUTH
 from entitle.core.errors import DomainError
 from entitle.licensing.api import device_router, product_router
 from entitle.licensing.api import router as licensing_router

@@ -8,11 +8,11 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import company_create, user_create
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
+from entitle.core.actor import Actor
 from entitle.licensing.models import Licence
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
@@ -20,6 +20,10 @@ from entitle.locker.models import Voucher
 from entitle.locker.services import voucher_redeem
 from entitle.orders.models import PurchaseOrder
 from entitle.orders.services import LineInput, po_fulfil, po_record
+from entitle.renewals.models import PartnerListing
+from entitle.renewals.schedule import steps
+from entitle.renewals.services.partners import partner_listing_save, renewal_request_create
+from entitle.renewals.tasks import sweep_now
 from entitle.sharing.models import Delegation
 from entitle.sharing.services import delegation_grant, transfer_propose
 
@@ -299,10 +303,6 @@ def _load_sharing() -> None:
 def _load_renewals(companies: dict[str, Company]) -> None:
     """The partners list what they sell; the reminders the daily sweep sent over the past
     weeks; and Acme asks Bluebird to renew its Data Center Expert licence."""
-    from entitle.renewals.models import PartnerListing
-    from entitle.renewals.schedule import steps
-    from entitle.renewals.services.partners import partner_listing_save, renewal_request_create
-    from entitle.renewals.services.reminders import reminders_sweep
 
     if PartnerListing.objects.exists():
         return
@@ -325,7 +325,7 @@ def _load_renewals(companies: dict[str, Company]) -> None:
     }
     for day in sorted(due_days):
         with _at((today - day).days):
-            reminders_sweep()
+            sweep_now()
     dce = Licence.objects.get(owner=companies["Acme Data Centres"], sku__code="DCE-1Y")
     renewal_request_create(
         actor=Actor.for_user(User.objects.get(email="olivia@acme.example")),

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from entitle.access.actor import Actor
+from entitle.core.actor import Actor
 
 
 class ActorMiddleware:

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from entitle.access.policy import PolicyManager, PolicyQuerySet
+from entitle.core.policy import PolicyManager, PolicyQuerySet
 
 
 def normalize_email(email: str) -> str:

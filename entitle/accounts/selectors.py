@@ -1,14 +1,14 @@
-from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.errors import InvitationNotFound
 from entitle.accounts.models import ApiToken, Company, Invitation, User, hash_token
+from entitle.core import links
+from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
+from entitle.core.policy import Action
 
-INVITATION_SALT = "entitle.accounts.invitation"
+INVITATION_LINK = "accounts.invitation"
 
 
 def coworker_list(*, actor: Actor) -> QuerySet[User]:
@@ -43,15 +43,15 @@ def invitation_get(*, actor: Actor, public_id: str, action: Action = Action.VIEW
 def invitation_token(invitation: Invitation) -> str:
     """The secret in an invitation link: the invitation's id signed with the server's key,
     so nothing secret is stored and a forged or altered link is refused."""
-    return signing.dumps(str(invitation.public_id), salt=INVITATION_SALT, compress=False)
+    return links.sign(str(invitation.public_id), purpose=INVITATION_LINK)
 
 
 def invitation_from_token(token: str) -> Invitation:
     """The invitation a link names, whatever its state; the link itself is the credential."""
     try:
-        public_id = signing.loads(token, salt=INVITATION_SALT)
+        public_id = links.unsign(token, purpose=INVITATION_LINK)
         return Invitation.objects.select_related("company", "invited_by").get(public_id=public_id)
-    except (signing.BadSignature, Invitation.DoesNotExist, ValueError) as exc:
+    except (links.BadLink, Invitation.DoesNotExist, ValueError) as exc:
         raise InvitationNotFound() from exc
 
 

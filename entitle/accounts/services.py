@@ -8,11 +8,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.errors import (
     AccountExists,
     AlreadyInvited,
@@ -25,6 +22,7 @@ from entitle.accounts.errors import (
     PasswordRejected,
     TokenNameRequired,
 )
+from entitle.accounts.events import UserJoined
 from entitle.accounts.models import (
     ApiToken,
     Company,
@@ -34,10 +32,12 @@ from entitle.accounts.models import (
     normalize_email,
 )
 from entitle.accounts.selectors import invitation_get, invitation_token
-from entitle.core import ratelimit
-from entitle.core.audit import record
+from entitle.core import hooks, links, ratelimit
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action
 
 
 def _invitation_state(invitation: Invitation) -> dict:
@@ -66,7 +66,7 @@ def _count_invitation_sent(actor: Actor) -> None:
 
 
 def _send_invitation_mail(invitation: Invitation) -> None:
-    link = settings.PORTAL_URL + reverse("accounts:join", args=[invitation_token(invitation)])
+    link = links.portal_url("accounts:join", invitation_token(invitation))
     send_after_commit(
         to=[invitation.email],
         template="accounts/email/invitation",
@@ -105,7 +105,7 @@ def invitation_create(*, actor: Actor, email: str | None) -> Invitation:
             raise AlreadyInvited(field="email") from exc
         record(
             actor=actor,
-            action="invitation.created",
+            action=AuditAction.INVITATION_CREATED,
             obj=invitation,
             company=actor.company,
             after=_invitation_state(invitation),
@@ -122,7 +122,7 @@ def invitation_resend(*, actor: Actor, public_id: str) -> Invitation:
         _count_invitation_sent(actor)
         record(
             actor=actor,
-            action="invitation.resent",
+            action=AuditAction.INVITATION_RESENT,
             obj=invitation,
             company=invitation.company,
             after=_invitation_state(invitation),
@@ -141,7 +141,7 @@ def invitation_revoke(*, actor: Actor, public_id: str) -> Invitation:
         invitation.save(update_fields=["status", "revoked_at"])
         record(
             actor=actor,
-            action="invitation.revoked",
+            action=AuditAction.INVITATION_REVOKED,
             obj=invitation,
             company=invitation.company,
             before=before,
@@ -162,39 +162,21 @@ def check_invitation_open(invitation: Invitation) -> None:
 
 def invitation_accept(*, invitation: Invitation, name: str, password: str) -> User:
     """Register the invitee into the inviter's company. The link is single-use."""
-    name = (name or "").strip()
-    if not name:
-        raise NameRequired(field="name")
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         check_invitation_open(invitation)
-        if User.objects.filter(email=invitation.email).exists():
-            raise AccountExists()
-        user = User(email=invitation.email, name=name, company=invitation.company)
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as exc:
-            raise PasswordRejected(" ".join(exc.messages), field="password") from exc
-        user.set_password(password)
-        user.save()
-        now = timezone.now()
-        invitation.mark_accepted(user, now)
-        invitation.save(update_fields=["status", "accepted_user", "accepted_at"])
-        actor = Actor.for_user(user)
-        record(
-            actor=actor,
-            action="user.registered",
-            obj=user,
-            company=user.company,
-            after={"email": user.email, "name": user.name, "invitation": str(invitation.public_id)},
+        user = user_register(
+            company=invitation.company,
+            email=invitation.email,
+            name=name,
+            password=password,
+            through=f"invitation {invitation.public_id}",
         )
-        # Licence information shared with this address before it had an account applies now.
-        from entitle.sharing.services import attach_pending_delegations
-
-        attach_pending_delegations(user)
+        invitation.mark_accepted(user, timezone.now())
+        invitation.save(update_fields=["status", "accepted_user", "accepted_at"])
         record(
-            actor=actor,
-            action="invitation.accepted",
+            actor=Actor.for_user(user),
+            action=AuditAction.INVITATION_ACCEPTED,
             obj=invitation,
             company=invitation.company,
             before={"status": Invitation.Status.PENDING},
@@ -221,7 +203,7 @@ def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
         )
         record(
             actor=actor,
-            action="api_token.created",
+            action=AuditAction.API_TOKEN_CREATED,
             obj=token,
             company=actor.company,
             after={"name": token.name, "prefix": token.prefix},
@@ -253,7 +235,7 @@ def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
             token.save(update_fields=["revoked_at"])
             record(
                 actor=actor,
-                action="api_token.revoked",
+                action=AuditAction.API_TOKEN_REVOKED,
                 obj=token,
                 company=token.company,
                 before={"revoked": False},
@@ -277,7 +259,7 @@ def company_create(
         )
         record(
             actor=actor or Actor.anonymous(),
-            action="company.created",
+            action=AuditAction.COMPANY_CREATED,
             obj=company,
             company=company,
             after={"name": name, "is_vendor": is_vendor, "is_partner": is_partner},
@@ -295,16 +277,67 @@ def user_create(
     role: str = User.Role.MEMBER,
     is_staff: bool = False,
 ) -> User:
-    """A user created by the back office or the system; co-workers join through invitations."""
+    """A user created by the back office or the system; people join through `user_register`."""
     with transaction.atomic():
-        user = User.objects.create_user(
-            email, password, name=name, company=company, role=role, is_staff=is_staff
+        user = _create_user(
+            company=company, email=email, name=name, password=password, role=role, is_staff=is_staff
         )
         record(
             actor=actor or Actor.anonymous(),
-            action="user.created",
+            action=AuditAction.USER_CREATED,
             obj=user,
             company=company,
             after={"email": user.email, "name": name, "role": role, "is_staff": is_staff},
         )
+    return user
+
+
+def user_register(
+    *,
+    company: Company,
+    email: str,
+    name: str,
+    password: str,
+    through: str,
+    role: str = User.Role.MEMBER,
+) -> User:
+    """A person registers into `company` through a link mailed to `email` (an invitation, a
+    shared licence, a renewal reminder): `through` says which, for the audit trail."""
+    name = (name or "").strip()
+    if not name:
+        raise NameRequired(field="name")
+    email = normalize_email(email)
+    candidate = User(email=email, name=name, company=company)
+    try:
+        password_validation.validate_password(password, candidate)
+    except ValidationError as exc:
+        raise PasswordRejected(" ".join(exc.messages), field="password") from exc
+    with transaction.atomic():
+        if User.objects.filter(email=email).exists():
+            raise AccountExists()
+        try:
+            with transaction.atomic():
+                user = _create_user(
+                    company=company, email=email, name=name[:150], password=password, role=role
+                )
+        except IntegrityError as exc:
+            # The address registered a moment ago, in another request.
+            raise AccountExists() from exc
+        record(
+            actor=Actor.for_user(user),
+            action=AuditAction.USER_REGISTERED,
+            obj=user,
+            company=company,
+            after={"email": user.email, "name": user.name, "through": through},
+        )
+    return user
+
+
+def _create_user(
+    *, company: Company, email: str, name: str, password: str, role: str, is_staff: bool = False
+) -> User:
+    user = User.objects.create_user(
+        email, password, name=name, company=company, role=role, is_staff=is_staff
+    )
+    hooks.emit(UserJoined(actor=Actor.for_user(user), user=user))
     return user

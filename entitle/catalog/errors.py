@@ -1,9 +1,4 @@
-from entitle.core.errors import Conflict, DomainError, PermissionDenied
-
-
-class VendorStaffOnly(PermissionDenied):
-    code = "vendor_staff_only"
-    default_message = "Only the vendor's staff can do this."
+from entitle.core.errors import Conflict, DomainError
 
 
 class CatalogInvalid(DomainError):

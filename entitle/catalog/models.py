@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from entitle.access.policy import PolicyManager
+from entitle.core.policy import PolicyManager
 
 CENT = Decimal("0.01")
 

@@ -1,9 +1,9 @@
 from django.db.models import QuerySet
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.catalog.models import Product, Sku
+from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
+from entitle.core.policy import Action
 
 
 def product_list(*, actor: Actor) -> QuerySet[Product]:

@@ -4,15 +4,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from entitle.access.actor import Actor
-from entitle.catalog.errors import CatalogDuplicate, CatalogInvalid, VendorStaffOnly
+from entitle.catalog.errors import CatalogDuplicate, CatalogInvalid
 from entitle.catalog.models import Product, Sku, default_reminder_days
-from entitle.core.audit import record
-
-
-def require_vendor_staff(actor: Actor) -> None:
-    if not actor.is_vendor_staff:
-        raise VendorStaffOnly()
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
+from entitle.core.policy import require_vendor_staff
 
 
 def _clean_reminder_days(days: list[int] | None) -> list[int]:
@@ -76,7 +72,7 @@ def product_create(
             )
             record(
                 actor=actor or Actor.anonymous(),
-                action="product.created",
+                action=AuditAction.PRODUCT_CREATED,
                 obj=product,
                 company=None,
                 after=_product_state(product),
@@ -121,7 +117,7 @@ def sku_create(
             )
             record(
                 actor=actor or Actor.anonymous(),
-                action="sku.created",
+                action=AuditAction.SKU_CREATED,
                 obj=sku,
                 company=None,
                 after={

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.forms.models import model_to_dict
 
-from entitle.access.actor import Actor
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError
 from entitle.core.models import AuditEvent
 
@@ -34,7 +34,7 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         record(
             actor=Actor.for_user(request.user),
-            action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
+            action=AuditAction(f"{obj._meta.model_name}.{'changed' if change else 'created'}"),
             obj=obj,
             company=self._company_of(obj),
             before=before,
@@ -45,7 +45,7 @@ class AuditedAdmin(admin.ModelAdmin):
         before = self._state(obj)
         record(
             actor=Actor.for_user(request.user),
-            action=f"{obj._meta.model_name}.deleted",
+            action=AuditAction(f"{obj._meta.model_name}.deleted"),
             obj=obj,
             company=self._company_of(obj),
             before=before,

@@ -1,34 +1,112 @@
-"""The one way to write an audit event. Every service calls `record` inside its transaction,
-so an event exists exactly when its change committed."""
+"""The one way to write an audit event, and the one list of what can happen.
 
-from typing import TYPE_CHECKING, Any
+Every service calls `record` inside its transaction, so an event exists exactly when its change
+committed. `AuditAction` names every kind of event once: `record` accepts nothing else, and
+every query on actions uses its members. Its labels read as the middle of a sentence ("Olivia
+*renewed the licence* …"), which is how activity pages show events.
+"""
+
+from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
+from entitle.core.actor import Actor
 from entitle.core.models import AuditEvent
+from entitle.core.policy import Action, rule
 
-if TYPE_CHECKING:
-    from entitle.access.actor import Actor
-    from entitle.accounts.models import Company
+
+class AuditAction(models.TextChoices):
+    # Accounts.
+    COMPANY_CREATED = "company.created", "created the company"
+    COMPANY_CHANGED = "company.changed", "changed the company"
+    COMPANY_DELETED = "company.deleted", "deleted the company"
+    USER_CREATED = "user.created", "created the user"
+    USER_CHANGED = "user.changed", "changed the user"
+    USER_DELETED = "user.deleted", "deleted the user"
+    USER_REGISTERED = "user.registered", "registered"
+    INVITATION_CREATED = "invitation.created", "invited a co-worker"
+    INVITATION_RESENT = "invitation.resent", "sent an invitation again"
+    INVITATION_REVOKED = "invitation.revoked", "revoked an invitation"
+    INVITATION_ACCEPTED = "invitation.accepted", "accepted an invitation"
+    API_TOKEN_CREATED = "api_token.created", "created an API token"
+    API_TOKEN_REVOKED = "api_token.revoked", "revoked an API token"
+    # Catalog.
+    PRODUCT_CREATED = "product.created", "added the product"
+    PRODUCT_CHANGED = "product.changed", "changed the product"
+    PRODUCT_DELETED = "product.deleted", "deleted the product"
+    SKU_CREATED = "sku.created", "added the SKU"
+    SKU_CHANGED = "sku.changed", "changed the SKU"
+    SKU_DELETED = "sku.deleted", "deleted the SKU"
+    # Orders, vouchers and the locker.
+    PO_RECORDED = "po.recorded", "recorded the purchase order"
+    PO_FULFILLED = "po.fulfilled", "fulfilled the purchase order"
+    VOUCHER_ISSUED = "voucher.issued", "issued a voucher"
+    VOUCHER_REDEEMED = "voucher.redeemed", "redeemed a voucher"
+    VOUCHER_VOIDED = "voucher.voided", "voided a voucher"
+    LEDGER_REDEMPTION = "ledger.redemption", "added credits to the Digital Locker"
+    LEDGER_CONSUMPTION = "ledger.consumption", "used credits"
+    LEDGER_RETURN = "ledger.return", "got credits back"
+    # Licences and devices.
+    CONSUMPTION_COMPLETED = "consumption.completed", "completed a use of credits"
+    CONSUMPTION_FAILED = "consumption.failed", "had a use of credits fail"
+    LICENCE_CREATED = "licence.created", "created the license"
+    LICENCE_INCREASED = "licence.increased", "increased the license quantity"
+    LICENCE_RENEWED = "licence.renewed", "renewed the license"
+    LICENCE_SUSPENDED = "licence.suspended", "suspended the license"
+    LICENCE_REINSTATED = "licence.reinstated", "reinstated the license"
+    LICENCE_ASSIGNED = "licence.assigned", "added the license to a device"
+    LICENCE_ACTIVATED = "licence.activated", "activated the license on a device"
+    LICENCE_TRANSFERRED = "licence.transferred", "transferred the license"
+    DEVICE_REGISTERED = "device.registered", "registered the device"
+    SIGNING_KEY_ROTATED = "signing_key.rotated", "rotated the signing keys"
+    # Sharing and transfer.
+    DELEGATION_GRANTED = "delegation.granted", "shared license information"
+    DELEGATION_CHANGED = "delegation.changed", "changed a share"
+    DELEGATION_ACCEPTED = "delegation.accepted", "accepted a share"
+    DELEGATION_REVOKED = "delegation.revoked", "stopped sharing"
+    TRANSFER_PROPOSED = "transfer.proposed", "offered a license transfer"
+    TRANSFER_ACCEPTED = "transfer.accepted", "accepted a license transfer"
+    TRANSFER_DECLINED = "transfer.declined", "declined a license transfer"
+    TRANSFER_CANCELLED = "transfer.cancelled", "withdrew a license transfer"
+    # Renewals.
+    REMINDER_SWEEP_BOOKED = "reminder_sweep.booked", "booked the reminder sweep"
+    REMINDER_SWEEP_STARTED = "reminder_sweep.started", "started the reminder sweep"
+    REMINDER_SWEEP_FINISHED = "reminder_sweep.finished", "finished the reminder sweep"
+    REMINDERS_CLAIMED = "reminders.claimed", "found renewal reminders due"
+    REMINDER_MAILED = "reminder.mailed", "mailed a renewal reminder"
+    REMINDER_SKIPPED = "reminder.skipped", "skipped a renewal reminder"
+    RENEWAL_REQUEST_CREATED = "renewal_request.created", "asked a partner to renew"
+    RENEWAL_REQUEST_ANSWERED = "renewal_request.answered", "answered a renewal request"
+    RENEWAL_PARTNER_EMAILED = "renewal.partner_emailed", "e-mailed a partner about renewal"
+    PARTNER_LISTING_CREATED = "partner_listing.created", "listed the company as a partner"
+    PARTNER_LISTING_CHANGED = "partner_listing.changed", "changed the partner listing"
+    PARTNER_LISTING_DELETED = "partner_listing.deleted", "removed the partner listing"
+    SHOP_ORDER_PLACED = "shop_order.placed", "ordered online"
+    SHOP_ORDER_APPLIED = "shop_order.applied", "applied an online order"
+    SHOP_ORDER_NOT_APPLIED = "shop_order.not_applied", "could not apply an online order"
 
 
 def record(
     *,
-    actor: "Actor",
-    action: str,
+    actor: Actor,
+    action: AuditAction,
     obj: models.Model,
-    company: "Company | None",
+    company: models.Model | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Write one event. `company` is the company whose object changed: its administrators see
+    the event."""
     return AuditEvent.objects.create(
         occurred_at=timezone.now(),
         actor_user=actor.user,
         actor_company=actor.company,
         via_token=actor.token,
         company=company,
-        action=action,
+        # An action outside the enumeration is a programming error: fail loudly.
+        action=AuditAction(action),
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
@@ -57,7 +135,7 @@ def without_keys(events, hidden: set[str]) -> list[AuditEvent]:
     return shown
 
 
-def owner_hidden(events, *, owner_id: int, reader: "Actor") -> list[AuditEvent]:
+def owner_hidden(events, *, owner_id: int, reader: Actor) -> list[AuditEvent]:
     """Events as a reader other than the owner may see them: the owner's people and company
     are shown only as "the licence owner" (delegates never see the owner's identity)."""
     events = list(events)
@@ -68,3 +146,14 @@ def owner_hidden(events, *, owner_id: int, reader: "Actor") -> list[AuditEvent]:
             event.actor_user = event.actor_company = None
             event.actor_label = "The licence owner"
     return events
+
+
+@rule(AuditEvent)
+def audit_event_rule(actor: Actor, action: Action) -> Q | None:
+    if action is not Action.VIEW:
+        return None
+    if actor.is_vendor_staff:
+        return Q()
+    if actor.is_company_admin:
+        return Q(company=actor.company)
+    return None

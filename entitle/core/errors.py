@@ -47,3 +47,8 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = "This conflicts with the current state."
+
+
+class VendorStaffOnly(PermissionDenied):
+    code = "vendor_staff_only"
+    default_message = "Only the vendor's staff can do this."

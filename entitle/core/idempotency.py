@@ -4,12 +4,14 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from entitle.accounts.models import Company
+from entitle.core.actor import Actor
 from entitle.core.errors import Conflict, DomainError
 from entitle.core.models import IdempotencyRecord
+from entitle.core.policy import Action, rule
 
 
 class IdempotencyKeyReused(Conflict):
@@ -35,7 +37,7 @@ def fingerprint(**request: Any) -> str:
 
 
 def claim(
-    *, company: Company, key: str, operation: str, request_fingerprint: str
+    *, company: models.Model, key: str, operation: str, request_fingerprint: str
 ) -> IdempotencyRecord | None:
     """Claim `key` for this request inside the caller's transaction.
 
@@ -61,7 +63,7 @@ def claim(
 
 
 def replayed(
-    *, company: Company, key: str, operation: str, request_fingerprint: str
+    *, company: models.Model, key: str, operation: str, request_fingerprint: str
 ) -> IdempotencyRecord | None:
     """The record of this same request if it was already carried out (no claim is made)."""
     earlier = IdempotencyRecord.objects.filter(company=company, key=key).first()
@@ -72,5 +74,12 @@ def replayed(
     return earlier
 
 
-def settle(*, company: Company, key: str, result: dict[str, Any]) -> None:
+def settle(*, company: models.Model, key: str, result: dict[str, Any]) -> None:
     IdempotencyRecord.objects.filter(company=company, key=key).update(result=result)
+
+
+@rule(IdempotencyRecord)
+def idempotency_record_rule(actor: Actor, action: Action) -> Q | None:
+    if action is Action.VIEW:
+        return Q(company=actor.company)
+    return None

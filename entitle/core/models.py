@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from entitle.access.policy import PolicyManager
+from entitle.core.policy import PolicyManager
 
 
 class AuditEvent(models.Model):

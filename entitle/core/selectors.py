@@ -1,8 +1,8 @@
 from django.db.models import QuerySet
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
+from entitle.core.actor import Actor
 from entitle.core.models import AuditEvent
+from entitle.core.policy import Action
 
 
 def company_activity(*, actor: Actor) -> QuerySet[AuditEvent]:

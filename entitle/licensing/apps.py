@@ -5,3 +5,6 @@ class LicensingConfig(AppConfig):
     name = "entitle.licensing"
     label = "licensing"
     verbose_name = "Licences, devices and licence files"
+
+    def ready(self) -> None:
+        import entitle.licensing.policy  # noqa: F401 — registers the app's access rules

@@ -3,14 +3,14 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.core import codes
-from entitle.core.audit import events_of, owner_hidden
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, events_of, owner_hidden
 from entitle.core.models import AuditEvent
+from entitle.core.policy import Action
+from entitle.licensing.arithmetic import StatusAt, status_at
 from entitle.licensing.errors import DeviceNotFound, LicenceNotFound, NoLicenceFile
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
-from entitle.licensing.rules import StatusAt, status_at
 
 
 def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
@@ -110,7 +110,7 @@ def licence_activity(*, actor: Actor, activation_id: str):
 def device_activity(*, actor: Actor, public_id):
     device = device_get(actor=actor, public_id=public_id, action=_as_reader(actor))
     assigned = AuditEvent.objects.filter(
-        Q(action="licence.assigned") | Q(action="licence.activated"),
+        Q(action=AuditAction.LICENCE_ASSIGNED) | Q(action=AuditAction.LICENCE_ACTIVATED),
         after__device=str(device.public_id),
     )
     events = (events_of(device) | assigned).select_related("actor_user", "actor_company")

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.catalog.services import require_vendor_staff
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
+from entitle.core.policy import require_vendor_staff
 from entitle.licensing.models import SigningKey
 
 ARMOUR_BEGIN = "-----BEGIN ENTITLE LICENCE-----"
@@ -116,7 +116,7 @@ def rotate_keys(*, actor: Actor | None) -> SigningKey:
         new = _create_key(make_current=True)
         record(
             actor=actor or Actor.anonymous(),
-            action="signing_key.rotated",
+            action=AuditAction.SIGNING_KEY_ROTATED,
             obj=new,
             company=None,
             before={"current": [k.kid for k in old]},

@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from entitle.access.policy import Action
 from entitle.catalog.selectors import product_get_by_code, product_list, sku_get_by_code, sku_list
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.policy import Action
 from entitle.core.views import activity_response
 from entitle.licensing import selectors
 from entitle.licensing.forms import (

@@ -5,3 +5,11 @@ class LockerConfig(AppConfig):
     name = "entitle.locker"
     label = "locker"
     verbose_name = "Vouchers and the Digital Locker"
+
+    def ready(self) -> None:
+        import entitle.locker.policy  # noqa: F401 — registers the app's access rules
+        from entitle.core import hooks
+        from entitle.locker import handlers
+        from entitle.orders.events import PoFulfilled
+
+        hooks.subscribe(PoFulfilled, handlers.issue_vouchers)

@@ -3,14 +3,21 @@ from decimal import Decimal
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
+from entitle.core.actor import Actor
+from entitle.core.policy import Action
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 
 
 def voucher_list(*, actor: Actor) -> QuerySet[Voucher]:
     return Voucher.objects.visible_to(actor, Action.VIEW).select_related(
         "sku__product", "line__po", "entitlement", "redeemed_by_company"
+    )
+
+
+def po_vouchers(*, actor: Actor, po_public_id) -> QuerySet[Voucher]:
+    """The vouchers of one PO that the actor may see, in line order."""
+    return voucher_list(actor=actor).filter(line__po__public_id=po_public_id).order_by(
+        "line__number"
     )
 
 

@@ -1,5 +1,6 @@
 """Vouchers and the Digital Locker: issuing, redeeming, and every change of credits."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,14 +8,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
-from entitle.catalog.services import require_vendor_staff
-from entitle.core import codes, idempotency, ratelimit
-from entitle.core.audit import record
+from entitle.core import codes, hooks, idempotency, ratelimit
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
+from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action, require_vendor_staff
 from entitle.locker.errors import (
     InsufficientCredits,
     VoucherAlreadyRedeemed,
@@ -23,15 +24,35 @@ from entitle.locker.errors import (
     VoucherNotFound,
     VoucherVoid,
 )
+from entitle.locker.events import VoucherRedeemed
 from entitle.locker.models import ZERO, LedgerEntry, Locker, Voucher
-from entitle.orders.models import Entitlement, OrderLine
+from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
 CENT = Decimal("0.01")
 
 
-def voucher_issue(*, actor: Actor, line: OrderLine, entitlement: Entitlement) -> Voucher:
-    """One voucher for a fulfilled order line: credits = the line's quantity. Called by
-    `po_fulfil` inside its transaction."""
+def vouchers_issue(
+    *, actor: Actor, po: PurchaseOrder, entitlements: list[Entitlement], fulfilled_on: date
+) -> None:
+    """One voucher per entitlement of a PO being fulfilled (credits = the line's quantity), and
+    one mail of their codes to the PO email. Runs inside `po_fulfil`'s transaction."""
+    issued = [
+        _voucher_issue(actor=actor, line=entitlement.line, entitlement=entitlement)
+        for entitlement in entitlements
+    ]
+    send_after_commit(
+        to=[po.po_email],
+        template="locker/email/vouchers",
+        context={
+            "po": po,
+            "vouchers": issued,
+            "purchased_on": fulfilled_on,
+            "portal_url": settings.PORTAL_URL,
+        },
+    )
+
+
+def _voucher_issue(*, actor: Actor, line: OrderLine, entitlement: Entitlement) -> Voucher:
     voucher = Voucher.objects.create(
         code=codes.generate(),
         line=line,
@@ -41,7 +62,7 @@ def voucher_issue(*, actor: Actor, line: OrderLine, entitlement: Entitlement) ->
     )
     record(
         actor=actor,
-        action="voucher.issued",
+        action=AuditAction.VOUCHER_ISSUED,
         obj=voucher,
         company=line.po.purchasing_entity,
         after={"sku": line.sku.code, "credits": str(voucher.credits), "po": line.po.po_number},
@@ -88,7 +109,7 @@ def ledger_append(
     )
     record(
         actor=actor,
-        action=f"ledger.{kind}",
+        action=AuditAction(f"ledger.{kind}"),
         obj=entry,
         company=locker.company,
         after={"sku": locker.sku.code, "amount": str(amount), "reason": entry.reason},
@@ -159,17 +180,14 @@ def voucher_redeem(*, actor: Actor, code: str | None, idempotency_key: str) -> V
         )
         record(
             actor=actor,
-            action="voucher.redeemed",
+            action=AuditAction.VOUCHER_REDEEMED,
             obj=voucher,
             company=actor.company,
             before={"status": Voucher.Status.UNREDEEMED},
             after={"status": voucher.status, "credits": str(voucher.credits)},
         )
-        # A voucher bought in the shop to renew a licence renews it now (renewals builds on
-        # the locker, hence the late import).
-        from entitle.renewals.services.shop import shop_order_apply
-
-        shop_order_apply(actor=actor, voucher=voucher)
+        # A voucher bought in the shop to renew a licence renews it now (the renewals app).
+        hooks.emit(VoucherRedeemed(actor=actor, voucher=voucher))
         idempotency.settle(company=actor.company, key=key, result={"voucher": voucher.pk})
     return voucher
 
@@ -193,7 +211,7 @@ def voucher_void(*, actor: Actor, voucher_id: int) -> Voucher:
             voucher.save(update_fields=["status", "voided_at"])
             record(
                 actor=actor,
-                action="voucher.voided",
+                action=AuditAction.VOUCHER_VOIDED,
                 obj=voucher,
                 company=voucher.line.po.purchasing_entity,
                 before={"status": Voucher.Status.UNREDEEMED},

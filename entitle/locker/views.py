@@ -50,3 +50,11 @@ def locker(request: HttpRequest) -> HttpResponse:
         "sku": sku,
     }
     return render(request, "locker/locker.html", context)
+
+
+@login_required
+def po_vouchers(request: HttpRequest, public_id) -> HttpResponse:
+    """The vouchers issued for one PO, for its page (an htmx fragment) or on their own."""
+    vouchers = selectors.po_vouchers(actor=request.actor, po_public_id=public_id)
+    template = "locker/po_vouchers.html#vouchers" if request.htmx else "locker/po_vouchers.html"
+    return render(request, template, {"vouchers": vouchers, "po_public_id": public_id})

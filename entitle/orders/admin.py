@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 
-from entitle.access.actor import Actor
+from entitle.core.actor import Actor
 from entitle.core.admin import ReadOnlyAdmin, run_service_action
 from entitle.orders.imports import CsvInvalid, po_import_csv
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder

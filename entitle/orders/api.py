@@ -6,7 +6,7 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.accounts.selectors import company_get
 from entitle.catalog.selectors import sku_get_by_code
-from entitle.catalog.services import require_vendor_staff
+from entitle.core.policy import require_vendor_staff
 from entitle.orders import selectors, services
 from entitle.orders.schemas import EntitlementOut, PurchaseOrderIn, PurchaseOrderOut
 

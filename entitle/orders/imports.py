@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
 from entitle.catalog.selectors import sku_get_by_code
-from entitle.catalog.services import require_vendor_staff
+from entitle.core.actor import Actor
 from entitle.core.errors import DomainError, NotFound
+from entitle.core.policy import Action, require_vendor_staff
 from entitle.orders.errors import PoInvalid
 from entitle.orders.models import PurchaseOrder
 from entitle.orders.services import LineInput, po_record

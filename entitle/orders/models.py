@@ -7,9 +7,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from entitle.access.policy import PolicyManager
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
+from entitle.core.policy import PolicyManager
 
 
 class PurchaseOrder(models.Model):

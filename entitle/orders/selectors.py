@@ -1,13 +1,13 @@
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
-from entitle.access.rules import owner_identity
+from entitle.core.actor import Actor
 from entitle.core.audit import events_of, without_keys
 from entitle.core.errors import NotFound
+from entitle.core.policy import Action
 from entitle.orders.errors import PoNotFound
 from entitle.orders.models import Entitlement, PurchaseOrder
+from entitle.orders.policy import owner_identity
 
 
 def po_list(*, actor: Actor) -> QuerySet[PurchaseOrder]:

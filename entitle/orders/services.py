@@ -1,25 +1,24 @@
-"""Recording and fulfilling purchase orders (vendor staff)."""
+"""Recording and fulfilling purchase orders: vendor staff record and fulfil them; a company
+places its own direct order when it orders online from the shop."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
-from entitle.catalog.services import require_vendor_staff
-from entitle.core import codes
-from entitle.core.audit import record
+from entitle.core import codes, hooks
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
-from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action, require_vendor_staff
 from entitle.orders.errors import PoDuplicate, PoInvalid
+from entitle.orders.events import PoFulfilled
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
 
@@ -74,8 +73,55 @@ def po_record(
     installer: Company | None = None,
     ordered_on: date | None = None,
 ) -> PurchaseOrder:
-    """Record a PO with its parties and lines, all or nothing."""
+    """Record a PO with its parties and lines, all or nothing (vendor staff)."""
     require_vendor_staff(actor)
+    return _record(
+        actor=actor,
+        po_number=po_number,
+        po_email=po_email,
+        channel=channel,
+        purchasing_entity=purchasing_entity,
+        owner=owner,
+        lines=lines,
+        msa_reference=msa_reference,
+        reseller=reseller,
+        installer=installer,
+        ordered_on=ordered_on,
+    )
+
+
+def po_place_online(*, actor: Actor, po_number: str, lines: list[LineInput]) -> PurchaseOrder:
+    """The actor's company orders for itself from the vendor's shop: a direct PO at the direct
+    price, mailed to the person ordering; vendor staff fulfil it like any other."""
+    if not actor.is_authenticated:
+        raise NotFound()
+    return _record(
+        actor=actor,
+        po_number=po_number,
+        po_email=actor.user.email,
+        channel=PurchaseOrder.Channel.DIRECT,
+        purchasing_entity=actor.company,
+        owner=actor.company,
+        lines=[LineInput(line.sku, line.quantity) for line in lines],
+        placed_in="shop",
+    )
+
+
+def _record(
+    *,
+    actor: Actor,
+    po_number: str,
+    po_email: str,
+    channel: str,
+    purchasing_entity: Company,
+    owner: Company,
+    lines: list[LineInput],
+    msa_reference: str = "",
+    reseller: Company | None = None,
+    installer: Company | None = None,
+    ordered_on: date | None = None,
+    placed_in: str = "",
+) -> PurchaseOrder:
     po_number = (po_number or "").strip()
     if not po_number:
         raise PoInvalid("Please enter the PO number.", field="po_number")
@@ -124,23 +170,22 @@ def po_record(
         )
         record(
             actor=actor,
-            action="po.recorded",
+            action=AuditAction.PO_RECORDED,
             obj=po,
             company=purchasing_entity,
             after={
                 **_po_state(po),
                 "lines": [[sku.code, q, str(p)] for sku, q, p in cleaned],
+                **({"placed_in": placed_in} if placed_in else {}),
             },
         )
     return po
 
 
 def po_fulfil(*, actor: Actor, public_id) -> PurchaseOrder:
-    """Issue one voucher (and its entitlement) per line and mail the codes to the PO email.
-
-    Fulfilling a fulfilled PO changes nothing and sends nothing."""
-    from entitle.locker.services import voucher_issue
-
+    """Make one entitlement per line; the locker then issues each line's voucher and mails the
+    codes to the PO email (`PoFulfilled`). Fulfilling a fulfilled PO changes nothing and sends
+    nothing."""
     require_vendor_staff(actor)
     with transaction.atomic():
         try:
@@ -155,9 +200,8 @@ def po_fulfil(*, actor: Actor, public_id) -> PurchaseOrder:
             return po
         now = timezone.now()
         start = timezone.localdate(now)
-        issued = []
-        for line in po.lines.select_related("sku__product"):
-            entitlement = Entitlement.objects.create(
+        entitlements = [
+            Entitlement.objects.create(
                 subscription_id=codes.generate(),
                 po=po,
                 line=line,
@@ -166,26 +210,18 @@ def po_fulfil(*, actor: Actor, public_id) -> PurchaseOrder:
                 start_date=start,
                 end_date=start + timedelta(days=line.sku.term_days),
             )
-            issued.append(voucher_issue(actor=actor, line=line, entitlement=entitlement))
+            for line in po.lines.select_related("sku__product")
+        ]
         before = _po_state(po)
         po.mark_fulfilled(now)
         po.save(update_fields=["status", "fulfilled_at"])
         record(
             actor=actor,
-            action="po.fulfilled",
+            action=AuditAction.PO_FULFILLED,
             obj=po,
             company=po.purchasing_entity,
             before=before,
-            after={**_po_state(po), "vouchers": [v.pk for v in issued]},
+            after={**_po_state(po), "subscriptions": [e.subscription_id for e in entitlements]},
         )
-        send_after_commit(
-            to=[po.po_email],
-            template="orders/email/vouchers",
-            context={
-                "po": po,
-                "vouchers": issued,
-                "purchased_on": start,
-                "portal_url": settings.PORTAL_URL,
-            },
-        )
+        hooks.emit(PoFulfilled(actor=actor, po=po, entitlements=entitlements, fulfilled_on=start))
     return po

@@ -7,11 +7,10 @@ from django.views.decorators.http import require_POST
 
 from entitle.accounts.selectors import company_list
 from entitle.catalog.selectors import sku_list
-from entitle.catalog.services import require_vendor_staff
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.policy import require_vendor_staff
 from entitle.core.views import activity_response
-from entitle.locker.selectors import voucher_list
 from entitle.orders import selectors, services
 from entitle.orders.forms import LookupForm, OrderLineFormSet, PurchaseOrderForm
 
@@ -35,8 +34,7 @@ def po_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def po_detail(request: HttpRequest, public_id) -> HttpResponse:
     po = selectors.po_get(actor=request.actor, public_id=public_id)
-    vouchers = voucher_list(actor=request.actor).filter(line__po=po).order_by("line__number")
-    return render(request, "orders/po_detail.html", {"po": po, "vouchers": vouchers})
+    return render(request, "orders/po_detail.html", {"po": po})
 
 
 @login_required

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from entitle.access.policy import PolicyManager
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product, Sku
+from entitle.core.policy import PolicyManager
 from entitle.licensing.models import Licence
 from entitle.orders.models import PurchaseOrder
 

@@ -6,19 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company
+from entitle.core import links
+from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
+from entitle.core.policy import Action
+from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.models import ConsumptionRecord, Licence
-from entitle.licensing.rules import LicenceStatus, StatusAt, status_at
 from entitle.licensing.selectors import licence_get, licence_list, licence_status
 from entitle.licensing.services.licences import Quote, quote_renew
 from entitle.orders.models import Entitlement
@@ -398,7 +396,7 @@ def sold_expiries(*, actor: Actor) -> list[SoldExpiry]:
 
 # --- Registration from a reminder, for a PO email with no account. ---
 
-REGISTRATION_SALT = "entitle.renewals.registration"
+REGISTRATION_LINK = "renewals.registration"
 REGISTRATION_DAYS = 30
 
 
@@ -413,25 +411,23 @@ def registration_token(*, email: str, company_id: int, next_path: str) -> str:
     """The secret in a reminder's registration link: the address, the company it joins (the
     PO's purchasing entity, whose contact the address is) and the page to go on to, signed
     with the server's key, so that nothing secret is stored and an altered link is refused."""
-    return signing.dumps(
-        {"e": email, "c": company_id, "n": next_path}, salt=REGISTRATION_SALT, compress=True
-    )
+    return links.sign({"e": email, "c": company_id, "n": next_path}, purpose=REGISTRATION_LINK)
 
 
 def registration_link(*, email: str, company_id: int, next_path: str) -> str:
     token = registration_token(email=email, company_id=company_id, next_path=next_path)
-    return settings.PORTAL_URL + reverse("renewals:register", args=[token])
+    return links.portal_url("renewals:register", token)
 
 
 def registration_from_token(token: str) -> Registration:
     """What a registration link names; the link itself is the credential (it was mailed to
     the address), so the company is read without an actor."""
     try:
-        data = signing.loads(
-            token, salt=REGISTRATION_SALT, max_age=timedelta(days=REGISTRATION_DAYS)
+        data = links.unsign(
+            token, purpose=REGISTRATION_LINK, max_age=timedelta(days=REGISTRATION_DAYS)
         )
         company = Company.objects.get(pk=data["c"])
-    except (signing.BadSignature, Company.DoesNotExist, KeyError, TypeError) as exc:
+    except (links.BadLink, Company.DoesNotExist, KeyError, TypeError) as exc:
         raise RegistrationLinkInvalid() from exc
     # The signature vouches for every field: the server wrote them.
     return Registration(email=data["e"], company=company, next_path=data["n"])

@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from entitle.access.policy import Action
 from entitle.accounts.errors import AccountExists
 from entitle.accounts.forms import JoinForm
 from entitle.catalog.selectors import product_list, sku_get_by_code, sku_list
 from entitle.core.errors import DomainError, NotFound
 from entitle.core.forms import show_domain_error
+from entitle.core.policy import Action
 from entitle.licensing.forms import RenewForm
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.selectors import licence_get

@@ -5,10 +5,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from entitle.access.policy import PolicyManager
 from entitle.accounts.models import Company
+from entitle.core.policy import PolicyManager, PolicyQuerySet
 from entitle.licensing.models import Licence
 from entitle.orders.models import PurchaseOrder
+
+
+class DelegationQuerySet(PolicyQuerySet):
+    def active(self, at: datetime | None = None) -> "DelegationQuerySet":
+        """Delegations in force: accepted (a delegate company), not revoked, not expired."""
+        at = at or timezone.now()
+        return self.filter(delegate__isnull=False, revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
+        )
 
 
 class Delegation(models.Model):
@@ -47,7 +56,7 @@ class Delegation(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PolicyManager()
+    objects = models.Manager.from_queryset(DelegationQuerySet)()
 
     class Meta:
         ordering = ["-created_at"]
@@ -68,14 +77,6 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} of {self.get_scope_display().lower()}"
-
-    def is_active(self, at: datetime | None = None) -> bool:
-        at = at or timezone.now()
-        return (
-            self.delegate_id is not None
-            and self.revoked_at is None
-            and (self.expires_at is None or self.expires_at > at)
-        )
 
     def revoke(self, at: datetime) -> None:
         self.revoked_at = at

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
+from entitle.core.actor import Actor
+from entitle.core.policy import Action
 from entitle.sharing.models import Delegation, Transfer
 
 

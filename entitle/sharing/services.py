@@ -2,23 +2,19 @@
 
 from datetime import datetime
 
-from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
-from entitle.accounts.errors import PasswordRejected
 from entitle.accounts.models import User
-from entitle.accounts.services import clean_invitation_email, company_create, user_create
-from entitle.core.audit import record
+from entitle.accounts.services import clean_invitation_email, company_create, user_register
+from entitle.core import links
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action
 from entitle.licensing.errors import LicenceNotFound
 from entitle.licensing.models import Binding, Device, Licence
 from entitle.licensing.selectors import normalize_activation_id
@@ -32,7 +28,7 @@ from entitle.sharing.errors import (
 )
 from entitle.sharing.models import Delegation, Transfer
 
-SHARE_SALT = "entitle.sharing.delegation"
+SHARE_LINK = "sharing.delegation"
 
 
 def _owned_licence(actor: Actor, activation_id: str, *, lock: bool = False) -> Licence:
@@ -63,7 +59,7 @@ def _owned_po(actor: Actor, po_number: str) -> PurchaseOrder:
 
 
 def share_token(delegation: Delegation) -> str:
-    return signing.dumps(str(delegation.public_id), salt=SHARE_SALT, compress=False)
+    return links.sign(str(delegation.public_id), purpose=SHARE_LINK)
 
 
 def _state(delegation: Delegation) -> dict:
@@ -119,7 +115,7 @@ def delegation_grant(
             existing.save(update_fields=["role", "expires_at"])
             record(
                 actor=actor,
-                action="delegation.changed",
+                action=AuditAction.DELEGATION_CHANGED,
                 obj=existing,
                 company=actor.company,
                 before=before,
@@ -139,15 +135,15 @@ def delegation_grant(
         )
         record(
             actor=actor,
-            action="delegation.granted",
+            action=AuditAction.DELEGATION_GRANTED,
             obj=delegation,
             company=actor.company,
             after=_state(delegation),
         )
         if person is not None:
-            link = settings.PORTAL_URL + reverse("licensing:licences")
+            link = links.portal_url("licensing:licences")
         else:
-            link = settings.PORTAL_URL + reverse("sharing:register", args=[share_token(delegation)])
+            link = links.portal_url("sharing:register", share_token(delegation))
         send_after_commit(
             to=[email],
             template="sharing/email/shared",
@@ -177,7 +173,7 @@ def delegation_revoke(*, actor: Actor, public_id) -> Delegation:
             delegation.save(update_fields=["revoked_at"])
             record(
                 actor=actor,
-                action="delegation.revoked",
+                action=AuditAction.DELEGATION_REVOKED,
                 obj=delegation,
                 company=delegation.owner,
                 before=before,
@@ -188,11 +184,11 @@ def delegation_revoke(*, actor: Actor, public_id) -> Delegation:
 
 def delegation_from_token(token: str) -> Delegation:
     try:
-        public_id = signing.loads(token, salt=SHARE_SALT)
+        public_id = links.unsign(token, purpose=SHARE_LINK)
         return Delegation.objects.select_related("owner", "licence").get(
             public_id=public_id, revoked_at__isnull=True
         )
-    except (signing.BadSignature, Delegation.DoesNotExist, ValueError) as exc:
+    except (links.BadLink, Delegation.DoesNotExist, ValueError) as exc:
         raise ShareLinkNotFound() from exc
 
 
@@ -200,40 +196,30 @@ def delegation_register(
     *, delegation: Delegation, name: str, company_name: str, password: str
 ) -> User:
     """The person a licence was shared with registers into a company of their own; every
-    delegation waiting for their address then applies to it."""
-    name, company_name = (name or "").strip(), (company_name or "").strip()
-    if not name:
-        raise ShareInvalid("Please enter your name", field="name")
+    delegation waiting for their address then applies to it (`attach_pending_delegations`)."""
+    company_name = (company_name or "").strip()
     if not company_name:
         raise ShareInvalid("Please enter your company's name", field="company_name")
     with transaction.atomic():
         delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         if delegation.delegate_id is not None or delegation.revoked_at is not None:
             raise ShareLinkNotFound("This link has been used already. Please log in.")
-        email = delegation.invited_email
-        if User.objects.filter(email=email).exists():
+        if User.objects.filter(email=delegation.invited_email).exists():
             raise ShareLinkNotFound("An account with this address exists. Please log in.")
-        candidate = User(email=email, name=name)
-        try:
-            password_validation.validate_password(password, candidate)
-        except ValidationError as exc:
-            raise PasswordRejected(" ".join(exc.messages), field="password") from exc
         company = company_create(actor=None, name=company_name[:200])
-        user = user_create(
-            actor=None,
+        return user_register(
             company=company,
-            email=email,
+            email=delegation.invited_email,
             name=name,
             password=password,
             role=User.Role.ADMIN,
+            through=f"shared licence information {delegation.public_id}",
         )
-        attach_pending_delegations(user)
-    return user
 
 
 def attach_pending_delegations(user: User) -> int:
     """Delegations shared with this address before it had an account now apply to its
-    company (called when someone registers)."""
+    company (on `UserJoined`, whichever way the person joined)."""
     pending = Delegation.objects.select_for_update().filter(
         invited_email=user.email, delegate__isnull=True, revoked_at__isnull=True
     )
@@ -244,7 +230,7 @@ def attach_pending_delegations(user: User) -> int:
         delegation.save(update_fields=["delegate"])
         record(
             actor=actor,
-            action="delegation.accepted",
+            action=AuditAction.DELEGATION_ACCEPTED,
             obj=delegation,
             company=delegation.owner,
             after=_state(delegation),
@@ -292,7 +278,7 @@ def transfer_propose(*, actor: Actor, activation_id: str, to_email: str) -> Tran
         )
         record(
             actor=actor,
-            action="transfer.proposed",
+            action=AuditAction.TRANSFER_PROPOSED,
             obj=transfer,
             company=actor.company,
             after=_transfer_state(transfer),
@@ -308,7 +294,7 @@ def transfer_propose(*, actor: Actor, activation_id: str, to_email: str) -> Tran
             context={
                 "transfer": transfer,
                 "by": actor.user,
-                "link": settings.PORTAL_URL + reverse("sharing:transfers"),
+                "link": links.portal_url("sharing:transfers"),
             },
         )
     return transfer
@@ -368,7 +354,7 @@ def transfer_accept(*, actor: Actor, public_id) -> Transfer:
         for company in (transfer.from_company, transfer.to_company):
             record(
                 actor=actor,
-                action="licence.transferred",
+                action=AuditAction.LICENCE_TRANSFERRED,
                 obj=licence,
                 company=company,
                 before={"owner": transfer.from_company_id},
@@ -376,7 +362,7 @@ def transfer_accept(*, actor: Actor, public_id) -> Transfer:
             )
         record(
             actor=actor,
-            action="transfer.accepted",
+            action=AuditAction.TRANSFER_ACCEPTED,
             obj=transfer,
             company=transfer.to_company,
             after=after,
@@ -384,7 +370,9 @@ def transfer_accept(*, actor: Actor, public_id) -> Transfer:
     return transfer
 
 
-def _close_transfer(transfer: Transfer, *, actor: Actor, status: str, action: str) -> Transfer:
+def _close_transfer(
+    transfer: Transfer, *, actor: Actor, status: str, action: AuditAction
+) -> Transfer:
     transfer.decide(status, actor.user, timezone.now())
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
     record(
@@ -402,7 +390,10 @@ def transfer_decline(*, actor: Actor, public_id) -> Transfer:
         transfer = _open_transfer(actor, public_id)
         _require_receiving_admin(actor, transfer)
         return _close_transfer(
-            transfer, actor=actor, status=Transfer.Status.DECLINED, action="transfer.declined"
+            transfer,
+            actor=actor,
+            status=Transfer.Status.DECLINED,
+            action=AuditAction.TRANSFER_DECLINED,
         )
 
 
@@ -412,5 +403,8 @@ def transfer_cancel(*, actor: Actor, public_id) -> Transfer:
         if actor.company.pk != transfer.from_company_id:
             raise TransferRefused("Only the company that offered the licence can withdraw it.")
         return _close_transfer(
-            transfer, actor=actor, status=Transfer.Status.CANCELLED, action="transfer.cancelled"
+            transfer,
+            actor=actor,
+            status=Transfer.Status.CANCELLED,
+            action=AuditAction.TRANSFER_CANCELLED,
         )

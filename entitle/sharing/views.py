@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from entitle.access.policy import Action
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.policy import Action
 from entitle.licensing.selectors import licence_get
 from entitle.sharing import selectors, services
 from entitle.sharing.errors import ShareLinkNotFound

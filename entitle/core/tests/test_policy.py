@@ -1,11 +1,11 @@
 from django.db import models
 
 from conftest import actor_of
-from entitle.access.actor import Actor
-from entitle.access.policy import has_rule, restrict
 from entitle.accounts.models import ApiToken, Company, Invitation, User
 from entitle.accounts.services import api_token_create
+from entitle.core.actor import Actor
 from entitle.core.models import AuditEvent
+from entitle.core.policy import has_rule, restrict
 
 
 def test_anonymous_sees_nothing(acme_admin):

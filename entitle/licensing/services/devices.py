@@ -2,12 +2,12 @@
 
 from django.db import IntegrityError, transaction
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
+from entitle.core.policy import Action
 from entitle.licensing.errors import (
     AssignmentRefused,
     DeviceExists,
@@ -58,7 +58,7 @@ def create_device(
             )
             record(
                 actor=actor,
-                action="device.registered",
+                action=AuditAction.DEVICE_REGISTERED,
                 obj=device,
                 company=owner,
                 after={
@@ -108,7 +108,7 @@ def bind(*, actor: Actor, licence: Licence, device: Device) -> tuple[Binding, Li
     [file] = issue_files(licence, [binding])
     record(
         actor=actor,
-        action="licence.assigned",
+        action=AuditAction.LICENCE_ASSIGNED,
         obj=licence,
         company=licence.owner,
         before=before,

@@ -15,14 +15,13 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.catalog.models import Sku
-from entitle.catalog.services import require_vendor_staff
 from entitle.core import codes, idempotency
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
-from entitle.licensing import rules
+from entitle.core.policy import Action, require_vendor_staff
+from entitle.licensing import arithmetic
 from entitle.licensing.errors import (
     IncreaseNotAllowed,
     LicenceInvalid,
@@ -95,8 +94,8 @@ def _creation(
         raise LicenceInvalid(
             "The start date must be today or a day within the coming year.", field="start_date"
         )
-    start, end = rules.creation_dates(start=start, terms=terms, term_days=sku.term_days)
-    return rules.renewal_cost(quantity=quantity, terms=terms), start, end
+    start, end = arithmetic.creation_dates(start=start, terms=terms, term_days=sku.term_days)
+    return arithmetic.renewal_cost(quantity=quantity, terms=terms), start, end
 
 
 def _increase(licence: Licence, new_quantity: int) -> Decimal:
@@ -112,7 +111,7 @@ def _increase(licence: Licence, new_quantity: int) -> Decimal:
         raise IncreaseNotAllowed(
             f"Enter a quantity greater than the current {licence.quantity}.", field="quantity"
         )
-    return rules.increase_cost(
+    return arithmetic.increase_cost(
         old_quantity=licence.quantity,
         new_quantity=new_quantity,
         end=licence.end_date,
@@ -129,7 +128,7 @@ def _renewal(licence: Licence, sku: Sku, terms: int) -> tuple[Decimal, date, dat
         raise LicenceInvalid("Renew with credits of the licence's own product.", field="sku")
     if today >= licence.end_date and not licence.product.renewable_after_expiry:
         raise RenewalNotAllowed()
-    start, end = rules.renewal_dates(
+    start, end = arithmetic.renewal_dates(
         start=licence.start_date,
         end=licence.end_date,
         on=today,
@@ -137,7 +136,7 @@ def _renewal(licence: Licence, sku: Sku, terms: int) -> tuple[Decimal, date, dat
         term_days=sku.term_days,
         grace_days=licence.product.grace_days,
     )
-    return rules.renewal_cost(quantity=licence.quantity, terms=terms), start, end
+    return arithmetic.renewal_cost(quantity=licence.quantity, terms=terms), start, end
 
 
 def quote_create(
@@ -270,7 +269,7 @@ def _consume(
         consumption.save(update_fields=["licence", "status", "completed_at"])
     record(
         actor=actor,
-        action=f"consumption.{consumption.status}",
+        action=AuditAction(f"consumption.{consumption.status}"),
         obj=consumption,
         company=actor.company,
         after={"kind": kind, "sku": sku.code, "credits": str(credits), **details},
@@ -329,7 +328,7 @@ def licence_create(
         _link_entitlements(licence, fundings)
         record(
             actor=actor,
-            action="licence.created",
+            action=AuditAction.LICENCE_CREATED,
             obj=licence,
             company=actor.company,
             after=licence_state(licence),
@@ -385,7 +384,7 @@ def licence_increase(
             _link_entitlements(licence, fundings)
             record(
                 actor=actor,
-                action="licence.increased",
+                action=AuditAction.LICENCE_INCREASED,
                 obj=licence,
                 company=licence.owner,
                 before=before,
@@ -433,7 +432,7 @@ def licence_renew(
             issue_files(licence, list(licence.bindings.select_related("device")))
             record(
                 actor=actor,
-                action="licence.renewed",
+                action=AuditAction.LICENCE_RENEWED,
                 obj=licence,
                 company=licence.owner,
                 before=before,
@@ -491,7 +490,7 @@ def licence_suspend(*, actor: Actor, activation_id: str, reason: str) -> Licence
             licence.save(update_fields=["suspended_at", "suspension_reason"])
             record(
                 actor=actor,
-                action="licence.suspended",
+                action=AuditAction.LICENCE_SUSPENDED,
                 obj=licence,
                 company=licence.owner,
                 before={"suspended": False},
@@ -510,7 +509,7 @@ def licence_reinstate(*, actor: Actor, activation_id: str) -> Licence:
             licence.save(update_fields=["suspended_at", "suspension_reason"])
             record(
                 actor=actor,
-                action="licence.reinstated",
+                action=AuditAction.LICENCE_REINSTATED,
                 obj=licence,
                 company=licence.owner,
                 before=before,

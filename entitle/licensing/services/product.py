@@ -14,14 +14,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from entitle.access.actor import Actor
 from entitle.core import codes, ratelimit
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError
 from entitle.licensing import signing
+from entitle.licensing.arithmetic import status_at
 from entitle.licensing.errors import AssignmentRefused
 from entitle.licensing.models import Binding, Device, Licence
-from entitle.licensing.rules import status_at
 from entitle.licensing.selectors import licence_status
 from entitle.licensing.services.devices import bind, create_device
 
@@ -202,7 +202,7 @@ def product_activate(
             return _signed(_answer(activation, host_id, nonce, "TOO_MANY_DEVICES", licence))
         record(
             actor=product_actor,
-            action="licence.activated",
+            action=AuditAction.LICENCE_ACTIVATED,
             obj=licence,
             company=licence.owner,
             after={"host_id": host_id, "device": str(device.public_id), "serial": file.serial},

@@ -65,3 +65,18 @@ def test_redeem_in_the_portal_shows_the_new_balance(partner_po, channel, login):
     locker = client.get("/locker/").content.decode()
     assert "Voucher " + code + " redeemed" in locker
     assert Decimal("10.00") == LedgerEntry.objects.get().amount
+
+
+def test_a_po_page_shows_its_vouchers_to_the_purchasing_entity_only(partner_po, channel, login):
+    codes_of_po = [line.voucher.code for line in partner_po.lines.all()]
+    page = f"/orders/{partner_po.public_id}/"
+    purchasing = login(channel.users["purchasing"])
+    assert f"/orders/{partner_po.public_id}/vouchers/" in purchasing.get(page).content.decode()
+    fragment = purchasing.get(
+        f"/orders/{partner_po.public_id}/vouchers/", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert all(code in fragment for code in codes_of_po)
+    assert "<html" not in fragment
+    for role in ("reseller", "installer", "unrelated"):
+        shown = login(channel.users[role]).get(f"/orders/{partner_po.public_id}/vouchers/")
+        assert not any(code in shown.content.decode() for code in codes_of_po), role

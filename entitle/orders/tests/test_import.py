@@ -15,8 +15,8 @@ from django.urls import reverse
 from conftest import actor_of
 from entitle import demo
 from entitle.accounts.models import User
-from entitle.catalog.errors import VendorStaffOnly
 from entitle.catalog.models import Sku
+from entitle.core.errors import VendorStaffOnly
 from entitle.core.models import AuditEvent
 from entitle.locker.models import Voucher
 from entitle.locker.services import voucher_redeem

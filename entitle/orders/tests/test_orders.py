@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from conftest import actor_of
-from entitle.catalog.errors import VendorStaffOnly
+from entitle.core.errors import VendorStaffOnly
 from entitle.orders import errors
 from entitle.orders.models import Entitlement, PurchaseOrder
 from entitle.orders.services import LineInput, po_fulfil, po_record

@@ -5,19 +5,17 @@ quantity, dates), never its owner or installation; the requester's own contact o
 choose to include it.
 """
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
 from entitle.accounts.models import Company, User
 from entitle.catalog.models import Product
-from entitle.core import ratelimit
-from entitle.core.audit import record
+from entitle.core import links, ratelimit
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action
 from entitle.licensing.selectors import licence_get
 from entitle.renewals.errors import (
     ListingInvalid,
@@ -97,7 +95,7 @@ def renewal_request_create(
         )
         record(
             actor=actor,
-            action="renewal_request.created",
+            action=AuditAction.RENEWAL_REQUEST_CREATED,
             obj=request,
             company=actor.company,
             after={
@@ -107,7 +105,7 @@ def renewal_request_create(
                 "contact_included": include_contact,
             },
         )
-        link = settings.PORTAL_URL + reverse("renewals:request", args=[request.public_id])
+        link = links.portal_url("renewals:request", request.public_id)
         _mail_partner(
             partner,
             template="renewals/email/request",
@@ -129,13 +127,13 @@ def renewal_request_answer(*, actor: Actor, public_id, answer: str) -> RenewalRe
         request.save(update_fields=["status", "answer", "answered_by", "answered_at"])
         record(
             actor=actor,
-            action="renewal_request.answered",
+            action=AuditAction.RENEWAL_REQUEST_ANSWERED,
             obj=request,
             company=request.requester,
             before={"status": RenewalRequest.Status.OPEN},
             after={"status": request.status, "partner": actor.company.name},
         )
-        link = settings.PORTAL_URL + reverse("renewals:licence", args=[request.subscription_id])
+        link = links.portal_url("renewals:licence", request.subscription_id)
         send_after_commit(
             to=[request.requested_by.email],
             template="renewals/email/request_answer",
@@ -155,7 +153,7 @@ def partner_mail_send(*, actor: Actor, activation_id: str, partner_id: int, mess
     with transaction.atomic():
         record(
             actor=actor,
-            action="renewal.partner_emailed",
+            action=AuditAction.RENEWAL_PARTNER_EMAILED,
             obj=licence,
             company=actor.company,
             after={"partner": partner.name, "subscription_id": licence.activation_id},
@@ -209,7 +207,7 @@ def partner_listing_save(
         listing.products.set(products)
         record(
             actor=actor,
-            action="partner_listing.created" if created else "partner_listing.changed",
+            action=AuditAction.PARTNER_LISTING_CREATED if created else "partner_listing.changed",
             obj=listing,
             company=company,
             before=before,

@@ -10,24 +10,22 @@ when its transaction commits, a batch per task (`reminders_mail`), which renders
 them later in the worker: the sweep itself touches no licence in Python.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.accounts.errors import AccountExists, NameRequired, PasswordRejected
 from entitle.accounts.models import User
-from entitle.accounts.services import user_create
+from entitle.accounts.services import user_register
 from entitle.catalog.models import Product
-from entitle.core.audit import record
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.mail import send_after_commit
 from entitle.licensing.models import ConsumptionRecord, Funding, Licence
 from entitle.licensing.selectors import licence_status
@@ -43,6 +41,8 @@ SYSTEM = Actor.anonymous()
 CHUNK = 100_000
 # Reminders per mail task.
 MAIL_BATCH = 200
+
+QueueMails = Callable[[list[int]], None]
 # A claimed reminder not mailed after this long lost its task (a crash between the commit and
 # the enqueue, or a failed task): the next sweep queues it again.
 STALE_AFTER = timedelta(hours=1)
@@ -50,7 +50,7 @@ STALE_AFTER = timedelta(hours=1)
 SWEEP_TIME = time(6, 0)
 
 
-# --- Booking the daily sweep. ---
+# --- Booking the daily sweep (its task is queued by `entitle.renewals.tasks.book`). ---
 
 
 def sweep_time(day: date) -> datetime:
@@ -58,24 +58,18 @@ def sweep_time(day: date) -> datetime:
 
 
 def reminder_sweep_book(*, day: date, run_after: datetime) -> ReminderSweep | None:
-    """Book the scheduled sweep of `day` and its task, unless the day is booked already (by
-    this worker or another one). Returns the new booking, or None."""
-    from entitle.renewals.tasks import reminder_sweep_scheduled  # the task calls this service
-
+    """Book the scheduled sweep of `day`, unless the day is booked already (by this worker or
+    another one). Returns the new booking, or None."""
     try:
         with transaction.atomic():
             sweep = ReminderSweep.objects.create(day=day, scheduled=True)
             record(
                 actor=SYSTEM,
-                action="reminder_sweep.booked",
+                action=AuditAction.REMINDER_SWEEP_BOOKED,
                 obj=sweep,
                 company=None,
                 after={"day": day.isoformat(), "run_after": run_after.isoformat()},
             )
-            # Enqueued inside the transaction, not after it: with the database task backend
-            # the booking and its task commit together, so no day is ever booked without a
-            # task to run it.
-            reminder_sweep_scheduled.using(run_after=run_after).enqueue(sweep_id=sweep.pk)
     except IntegrityError:
         return None
     return sweep
@@ -109,7 +103,12 @@ def _claim_sql(windows: int) -> str:
 
 
 def _claim_range(
-    sweep: ReminderSweep, windows: list, after_id: int, up_to_id: int, now: datetime
+    sweep: ReminderSweep,
+    windows: list,
+    after_id: int,
+    up_to_id: int,
+    now: datetime,
+    queue_mails: QueueMails,
 ) -> int:
     ops = connection.ops
     params: list = [sweep.pk, ops.adapt_datetimefield_value(now)]
@@ -128,23 +127,16 @@ def _claim_range(
         if claimed:
             record(
                 actor=SYSTEM,
-                action="reminders.claimed",
+                action=AuditAction.REMINDERS_CLAIMED,
                 obj=sweep,
                 company=None,
                 after={"reminders": len(claimed), "licence_ids": f"{after_id + 1}–{up_to_id}"},
             )
-            transaction.on_commit(partial(_queue_mails, claimed))
+            transaction.on_commit(partial(queue_mails, claimed))
     return len(claimed)
 
 
-def _queue_mails(reminder_ids: list[int]) -> None:
-    from entitle.renewals.tasks import reminders_mail  # the task calls this module
-
-    for start in range(0, len(reminder_ids), MAIL_BATCH):
-        reminders_mail.enqueue(reminder_ids=reminder_ids[start : start + MAIL_BATCH])
-
-
-def _queue_stale(before: datetime) -> int:
+def _queue_stale(before: datetime, queue_mails: QueueMails) -> int:
     """Queue again the claimed reminders whose mail task was lost, streaming their ids."""
     waiting = Reminder.objects.filter(
         status=Reminder.Status.CLAIMED, claimed_at__lt=before
@@ -154,16 +146,20 @@ def _queue_stale(before: datetime) -> int:
     for pk in waiting.iterator(chunk_size=10 * MAIL_BATCH):
         batch.append(pk)
         if len(batch) == MAIL_BATCH:
-            _queue_mails(batch)
+            queue_mails(batch)
             queued, batch = queued + len(batch), []
     if batch:
-        _queue_mails(batch)
+        queue_mails(batch)
     return queued + len(batch)
 
 
-def reminders_sweep(*, sweep: ReminderSweep | None = None) -> ReminderSweep:
-    """Claim every reminder due today and queue its mails: each is sent once, ever. Safe to
-    run again, or by several workers at once."""
+def reminders_sweep(
+    *, queue_mails: QueueMails, sweep: ReminderSweep | None = None
+) -> ReminderSweep:
+    """Claim every reminder due today and hand their ids to `queue_mails` (in batches of at
+    most MAIL_BATCH, once each range's claim committed): each is sent once, ever. Safe to run
+    again, or by several workers at once. The task worker's `queue_mails` queues mail tasks
+    (`entitle.renewals.tasks`)."""
     on = timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
@@ -173,24 +169,24 @@ def reminders_sweep(*, sweep: ReminderSweep | None = None) -> ReminderSweep:
         sweep.save(update_fields=["started_at"])
         record(
             actor=SYSTEM,
-            action="reminder_sweep.started",
+            action=AuditAction.REMINDER_SWEEP_STARTED,
             obj=sweep,
             company=None,
             after={"day": sweep.day.isoformat(), "on": on.isoformat()},
         )
-    _queue_stale(now - STALE_AFTER)
+    _queue_stale(now - STALE_AFTER, queue_mails)
     claimed = 0
     windows = _windows(on)
     if windows:
         last_id = Licence.objects.aggregate(last=Max("pk"))["last"] or 0
         for after_id in range(0, last_id, CHUNK):
-            claimed += _claim_range(sweep, windows, after_id, after_id + CHUNK, now)
+            claimed += _claim_range(sweep, windows, after_id, after_id + CHUNK, now, queue_mails)
     with transaction.atomic():
         sweep.finish(timezone.now(), claimed)
         sweep.save(update_fields=["finished_at", "reminders"])
         record(
             actor=SYSTEM,
-            action="reminder_sweep.finished",
+            action=AuditAction.REMINDER_SWEEP_FINISHED,
             obj=sweep,
             company=None,
             after={"on": on.isoformat(), "reminders": claimed},
@@ -350,7 +346,7 @@ def reminders_mail(*, reminder_ids: list[int]) -> int:
                 reminder.mark_mailed(now, len(letters))
             record(
                 actor=SYSTEM,
-                action=f"reminder.{reminder.status}",
+                action=AuditAction(f"reminder.{reminder.status}"),
                 obj=reminder,
                 company=licence.owner,
                 after={
@@ -374,33 +370,11 @@ def registration_accept(*, token: str, name: str, password: str) -> tuple[User, 
     """Register the address a reminder was mailed to (it had no account) into the company
     whose contact the PO names. Returns the new user and the page to go on to."""
     registration = registration_from_token(token)
-    name = (name or "").strip()
-    if not name:
-        raise NameRequired(field="name")
-    if User.objects.filter(email=registration.email).exists():
-        raise AccountExists()
-    candidate = User(email=registration.email, name=name, company=registration.company)
-    try:
-        password_validation.validate_password(password, candidate)
-    except ValidationError as exc:
-        raise PasswordRejected(" ".join(exc.messages), field="password") from exc
-    try:
-        with transaction.atomic():
-            user = user_create(
-                actor=None,
-                company=registration.company,
-                email=registration.email,
-                name=name,
-                password=password,
-            )
-            record(
-                actor=Actor.for_user(user),
-                action="user.registered",
-                obj=user,
-                company=user.company,
-                after={"email": user.email, "name": user.name, "through": "renewal reminder"},
-            )
-    except IntegrityError as exc:
-        # The address registered a moment ago, in another request.
-        raise AccountExists() from exc
+    user = user_register(
+        company=registration.company,
+        email=registration.email,
+        name=name,
+        password=password,
+        through="renewal reminder",
+    )
     return user, registration.next_path

@@ -2,27 +2,26 @@
 
 The shop order is a direct-channel PO like any other: vendor staff fulfil it as they fulfil
 every PO, which issues its voucher and mails the code to the buyer. Redeeming that voucher
-(`locker.services.voucher_redeem`) then renews the licence with the voucher's credits.
+(`locker.services.voucher_redeem`, which emits `VoucherRedeemed`) then renews the licence
+with the voucher's credits (`shop_order_apply`, subscribed in `RenewalsConfig.ready()`).
 """
 
 import secrets
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from entitle.access.actor import Actor
-from entitle.access.policy import Action
-from entitle.core import idempotency
-from entitle.core.audit import record
+from entitle.core import idempotency, links
+from entitle.core.actor import Actor
+from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError
 from entitle.core.mail import send_after_commit
+from entitle.core.policy import Action
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.selectors import licence_get
 from entitle.licensing.services.licences import licence_create, licence_renew
 from entitle.locker.models import Voucher
-from entitle.orders.models import OrderLine, PurchaseOrder
+from entitle.orders.services import LineInput, po_place_online
 from entitle.renewals.errors import NothingToOrder
 from entitle.renewals.models import RenewalKind, ShopOrder
 from entitle.renewals.selectors import renewal_kind
@@ -49,32 +48,10 @@ def shop_order_place(*, actor: Actor, activation_id: str, idempotency_key: str) 
         )
         if earlier is not None:
             return ShopOrder.objects.get(pk=earlier.result["shop_order"])
-        po = PurchaseOrder.objects.create(
-            po_number=_po_number(),
-            po_email=actor.user.email,
-            channel=PurchaseOrder.Channel.DIRECT,
-            purchasing_entity=actor.company,
-            owner=actor.company,
-            recorded_by=actor.user,
+        po = po_place_online(
+            actor=actor, po_number=_po_number(), lines=[LineInput(sku, licence.quantity)]
         )
-        line = OrderLine.objects.create(
-            po=po, number=1, sku=sku, quantity=licence.quantity, unit_price=sku.direct_price
-        )
-        record(
-            actor=actor,
-            action="po.recorded",
-            obj=po,
-            company=actor.company,
-            after={
-                "po_number": po.po_number,
-                "channel": po.channel,
-                "status": po.status,
-                "purchasing_entity": po.purchasing_entity_id,
-                "owner": po.owner_id,
-                "lines": [[sku.code, line.quantity, str(line.unit_price)]],
-                "placed_in": "shop",
-            },
-        )
+        line = po.lines.get()
         order = ShopOrder.objects.create(
             po=po,
             licence=licence,
@@ -84,7 +61,7 @@ def shop_order_place(*, actor: Actor, activation_id: str, idempotency_key: str) 
         )
         record(
             actor=actor,
-            action="shop_order.placed",
+            action=AuditAction.SHOP_ORDER_PLACED,
             obj=order,
             company=actor.company,
             after={
@@ -102,16 +79,15 @@ def shop_order_place(*, actor: Actor, activation_id: str, idempotency_key: str) 
                 "order": order,
                 "line": line,
                 "licence": licence,
-                "link": settings.PORTAL_URL
-                + reverse("renewals:licence", args=[licence.activation_id]),
+                "link": links.portal_url("renewals:licence", licence.activation_id),
             },
         )
     return order
 
 
 def shop_order_apply(*, actor: Actor, voucher: Voucher) -> ShopOrder | None:
-    """Called by `voucher_redeem` inside its transaction, once the voucher's credits are in
-    the locker: if a shop order of the redeeming company waited for this voucher, renew its
+    """On `VoucherRedeemed`, inside the redemption's transaction, once the voucher's credits are
+    in the locker: if a shop order of the redeeming company waited for this voucher, renew its
     licence (or create the new subscription) with them. If that is refused, the credits stay
     in the Digital Locker and the order says why."""
     order = (
@@ -157,7 +133,7 @@ def shop_order_apply(*, actor: Actor, voucher: Voucher) -> ShopOrder | None:
     order.save(update_fields=["status", "applied_at", "outcome", "new_licence"])
     record(
         actor=actor,
-        action=f"shop_order.{order.status}",
+        action=AuditAction(f"shop_order.{order.status}"),
         obj=order,
         company=actor.company,
         before={"status": ShopOrder.Status.PLACED},

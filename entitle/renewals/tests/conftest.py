@@ -11,7 +11,7 @@ from entitle.accounts.models import Company
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 from entitle.renewals.services.partners import partner_listing_save
-from entitle.renewals.services.reminders import reminders_sweep
+from entitle.renewals.tasks import sweep_now
 
 
 def on(day: date, hour: int = 9):
@@ -25,7 +25,7 @@ def sweep(django_capture_on_commit_callbacks):
 
     def run():
         with django_capture_on_commit_callbacks(execute=True):
-            return reminders_sweep()
+            return sweep_now()
 
     return run
 

@@ -8,6 +8,7 @@ from django.core import mail
 
 from entitle.core.models import AuditEvent
 from entitle.licensing.services.licences import licence_renew, licence_suspend
+from entitle.renewals import tasks
 from entitle.renewals.models import Reminder
 from entitle.renewals.services import reminders
 from entitle.renewals.tests.conftest import on
@@ -145,7 +146,7 @@ def test_a_sweep_killed_half_way_is_finished_by_the_next_run(
 def test_a_claimed_reminder_whose_mail_task_was_lost_is_mailed_by_a_later_sweep(
     licence, monkeypatch, sweep
 ):
-    monkeypatch.setattr(reminders, "_queue_mails", lambda ids: None)
+    monkeypatch.setattr(tasks, "queue_mails", lambda ids: None)
     day = licence.end_date - timedelta(days=30)
     with on(day, hour=6):
         sweep()
@@ -163,7 +164,7 @@ def test_a_claimed_reminder_whose_mail_task_was_lost_is_mailed_by_a_later_sweep(
 
 def test_mailing_twice_mails_once(licence, monkeypatch, sweep):
     queued = []
-    monkeypatch.setattr(reminders, "_queue_mails", queued.extend)
+    monkeypatch.setattr(tasks, "queue_mails", queued.extend)
     with on(licence.end_date - timedelta(days=30)):
         sweep()
         assert reminders.reminders_mail(reminder_ids=queued) == 1
@@ -174,7 +175,7 @@ def test_suspended_licences_get_no_reminder_and_renewed_ones_are_not_mailed_late
     licence, pcns_licence, owner_credits, channel, monkeypatch, sweep
 ):
     queued = []
-    monkeypatch.setattr(reminders, "_queue_mails", queued.extend)
+    monkeypatch.setattr(tasks, "queue_mails", queued.extend)
     licence_suspend(actor=channel.staff, activation_id=licence.activation_id, reason="Audit")
     with on(pcns_licence.end_date - timedelta(days=7)):
         sweep()

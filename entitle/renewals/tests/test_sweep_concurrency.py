@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection, connections
 
 from entitle.licensing.services.licences import licence_create
+from entitle.renewals import tasks
 from entitle.renewals.models import Reminder
 from entitle.renewals.services import reminders
 from entitle.renewals.tests.conftest import on
@@ -35,7 +36,7 @@ def in_thread(results: dict, name: str, start: threading.Barrier | None = None):
         try:
             if start:
                 start.wait()
-            results[name] = reminders.reminders_sweep().reminders
+            results[name] = tasks.sweep_now().reminders
         except Exception as exc:  # reported by the test, not lost in the thread
             results[name] = exc
         finally:

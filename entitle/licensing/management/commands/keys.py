@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import User
+from entitle.core.actor import Actor
 from entitle.licensing import signing
 from entitle.licensing.models import SigningKey
 

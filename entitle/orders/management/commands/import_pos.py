@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import User
+from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
 from entitle.orders.imports import ImportReport, po_import_csv
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from entitle.renewals.services.reminders import reminders_sweep
+from entitle.renewals.tasks import sweep_now
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["run"])
 
     def handle(self, *args, action: str, **options):
-        sweep = reminders_sweep()
+        sweep = sweep_now()
         self.stdout.write(
             f"Reminder sweep of {sweep.day}: {sweep.reminders} reminder"
             f"{'' if sweep.reminders == 1 else 's'} claimed; the task worker mails them."

@@ -3,16 +3,15 @@
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from entitle.access.actor import Actor
+from entitle.accounts.selectors import api_token_authenticate
+from entitle.accounts.services import api_token_record_use
+from entitle.core.actor import Actor
 
 
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        from entitle.accounts.selectors import api_token_authenticate
-        from entitle.accounts.services import api_token_record_use
-
         api_token = api_token_authenticate(token)
         if api_token is None:
             return None

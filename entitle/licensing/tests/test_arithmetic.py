@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from entitle.licensing.rules import (
+from entitle.licensing.arithmetic import (
     LicenceStatus,
     creation_dates,
     increase_cost,

@@ -1,0 +1,54 @@
+"""Orders. DOMAIN.md, "What may be shared, with whom": order details (the PO, its lines, prices
+and MSA) are the purchasing entity's; entitlement information is every role's on the PO (and
+the owner's delegates', granted by the sharing app)."""
+
+from django.db.models import Q
+
+from entitle.core.actor import Actor
+from entitle.core.policy import Action, rule
+from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
+
+
+def po_roles(actor: Actor, prefix: str = "") -> Q:
+    """Every role held on the PO at `prefix` (entitlement information is theirs to see)."""
+    company = actor.company
+    return (
+        Q(**{f"{prefix}purchasing_entity": company})
+        | Q(**{f"{prefix}reseller": company})
+        | Q(**{f"{prefix}owner": company})
+        | Q(**{f"{prefix}installer": company})
+    )
+
+
+def owner_identity(actor: Actor, prefix: str = "") -> Q:
+    """Where the owner's identity and contacts may be shown: to the owner and vendor staff."""
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(**{f"{prefix}owner": actor.company})
+
+
+@rule(PurchaseOrder)
+def purchase_order_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(purchasing_entity=actor.company)
+    return None
+
+
+@rule(OrderLine)
+def order_line_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return Q(po__purchasing_entity=actor.company)
+    return None
+
+
+@rule(Entitlement)
+def entitlement_rule(actor: Actor, action: Action) -> Q | None:
+    if actor.is_vendor_staff:
+        return Q()
+    if action is Action.VIEW:
+        return po_roles(actor, "po__")
+    return None
