@@ -34,46 +34,119 @@ def _fresh_signing_key():
     signing.forget_current_key()
 
 
+# --- Builders: plain functions, so that a module-scoped world (`module_db`) can use them too. ---
+
+
+def new_company(name: str | None = None, **fields) -> Company:
+    return company_create(actor=None, name=name or f"Company {next(_serial)}", **fields)
+
+
+def new_user(
+    company: Company,
+    *,
+    role: str = User.Role.MEMBER,
+    email: str | None = None,
+    name: str | None = None,
+    is_staff: bool = False,
+) -> User:
+    n = next(_serial)
+    return user_create(
+        actor=None,
+        company=company,
+        email=email or f"user{n}@example.com",
+        name=name or f"User {n}",
+        password=PASSWORD,
+        role=role,
+        is_staff=is_staff,
+    )
+
+
+def new_vendor_staff() -> User:
+    vendor = new_company("Vendor Ltd", is_vendor=True)
+    return new_user(vendor, role=User.Role.ADMIN, is_staff=True, name="Vera Vendor")
+
+
+def new_channel(vendor_staff: User):
+    """A partner PO's parties: every role held by a different company, plus an unrelated one."""
+    from types import SimpleNamespace
+
+    companies = {
+        role: new_company(name)
+        for role, name in [
+            ("purchasing", "Northwind Distribution"),
+            ("reseller", "Bluebird IT Resellers"),
+            ("owner", "Acme Data Centres"),
+            ("installer", "Initech Managed Services"),
+            ("unrelated", "Umbrella Unrelated"),
+        ]
+    }
+    users = {
+        role: new_user(company, role=User.Role.ADMIN, email=f"{role}@example.com")
+        for role, company in companies.items()
+    }
+    users["vendor"] = vendor_staff
+    return SimpleNamespace(companies=companies, users=users, staff=Actor.for_user(vendor_staff))
+
+
+def new_partner_po(channel, skus: dict):
+    """The channel's PO, recorded and fulfilled: DCE-1Y × 25 and PCNS-3Y × 10."""
+    from entitle.orders.services import LineInput, po_fulfil, po_record
+
+    c = channel.companies
+    po = po_record(
+        actor=channel.staff,
+        po_number="PO-1001",
+        msa_reference="MSA-7",
+        po_email="orders@northwind.example",
+        channel="partner",
+        purchasing_entity=c["purchasing"],
+        reseller=c["reseller"],
+        owner=c["owner"],
+        installer=c["installer"],
+        lines=[LineInput(skus["DCE-1Y"], 25, "40.00"), LineInput(skus["PCNS-3Y"], 10)],
+    )
+    return po_fulfil(actor=channel.staff, public_id=po.public_id)
+
+
+def redeem_partner_po(partner_po, channel) -> Actor:
+    """The owner redeems both vouchers: 25 credits of DCE-1Y and 10 of PCNS-3Y."""
+    from entitle.locker.services import voucher_redeem
+
+    owner = Actor.for_user(channel.users["owner"])
+    for n, line in enumerate(partner_po.lines.order_by("number")):
+        voucher_redeem(actor=owner, code=line.voucher.code, idempotency_key=f"fixture-{n}")
+    return owner
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module: a module-scoped fixture that depends on
+    this builds its data once, and each test (marked `django_db`) rolls back to it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def make_company(db):
-    def make(name: str | None = None, **fields) -> Company:
-        return company_create(actor=None, name=name or f"Company {next(_serial)}", **fields)
-
-    return make
+    return new_company
 
 
 @pytest.fixture
 def make_user(db):
-    def make(
-        company: Company,
-        *,
-        role: str = User.Role.MEMBER,
-        email: str | None = None,
-        name: str | None = None,
-        is_staff: bool = False,
-    ) -> User:
-        n = next(_serial)
-        return user_create(
-            actor=None,
-            company=company,
-            email=email or f"user{n}@example.com",
-            name=name or f"User {n}",
-            password=PASSWORD,
-            role=role,
-            is_staff=is_staff,
-        )
-
-    return make
+    return new_user
 
 
 @pytest.fixture
-def vendor(make_company) -> Company:
-    return make_company("Vendor Ltd", is_vendor=True)
+def vendor_staff(db) -> User:
+    return new_vendor_staff()
 
 
 @pytest.fixture
-def vendor_staff(vendor, make_user) -> User:
-    return make_user(vendor, role=User.Role.ADMIN, is_staff=True, name="Vera Vendor")
+def vendor(vendor_staff) -> Company:
+    return vendor_staff.company
 
 
 @pytest.fixture
@@ -143,56 +216,19 @@ def skus(db) -> dict:
 
 
 @pytest.fixture
-def channel(make_company, make_user, vendor_staff):
+def channel(vendor_staff):
     """A partner PO with every role held by a different company, plus an unrelated one."""
-    from types import SimpleNamespace
-
-    companies = {
-        role: make_company(name)
-        for role, name in [
-            ("purchasing", "Northwind Distribution"),
-            ("reseller", "Bluebird IT Resellers"),
-            ("owner", "Acme Data Centres"),
-            ("installer", "Initech Managed Services"),
-            ("unrelated", "Umbrella Unrelated"),
-        ]
-    }
-    users = {
-        role: make_user(company, role=User.Role.ADMIN, email=f"{role}@example.com")
-        for role, company in companies.items()
-    }
-    users["vendor"] = vendor_staff
-    return SimpleNamespace(companies=companies, users=users, staff=Actor.for_user(vendor_staff))
+    return new_channel(vendor_staff)
 
 
 @pytest.fixture
 def partner_po(channel, skus, django_capture_on_commit_callbacks):
     """Channel's PO, recorded and fulfilled: DCE-1Y × 25 and PCNS-3Y × 10."""
-    from entitle.orders.services import LineInput, po_fulfil, po_record
-
-    c = channel.companies
-    po = po_record(
-        actor=channel.staff,
-        po_number="PO-1001",
-        msa_reference="MSA-7",
-        po_email="orders@northwind.example",
-        channel="partner",
-        purchasing_entity=c["purchasing"],
-        reseller=c["reseller"],
-        owner=c["owner"],
-        installer=c["installer"],
-        lines=[LineInput(skus["DCE-1Y"], 25, "40.00"), LineInput(skus["PCNS-3Y"], 10)],
-    )
     with django_capture_on_commit_callbacks(execute=True):
-        return po_fulfil(actor=channel.staff, public_id=po.public_id)
+        return new_partner_po(channel, skus)
 
 
 @pytest.fixture
 def owner_credits(partner_po, channel):
     """The owner has redeemed both vouchers: 25 credits of DCE-1Y and 10 of PCNS-3Y."""
-    from entitle.locker.services import voucher_redeem
-
-    owner = Actor.for_user(channel.users["owner"])
-    for n, line in enumerate(partner_po.lines.order_by("number")):
-        voucher_redeem(actor=owner, code=line.voucher.code, idempotency_key=f"fixture-{n}")
-    return owner
+    return redeem_partner_po(partner_po, channel)

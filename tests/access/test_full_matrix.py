@@ -12,7 +12,17 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from conftest import (
+    new_channel,
+    new_company,
+    new_partner_po,
+    new_user,
+    new_vendor_staff,
+    redeem_partner_po,
+)
 from entitle.accounts.models import User
+from entitle.accounts.services import api_token_create
+from entitle.demo import load_catalog
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 from entitle.sharing.services import delegation_grant
@@ -66,22 +76,17 @@ class World:
     token_prefix: str
 
 
-@pytest.fixture
-def world(
-    owner_credits,
-    channel,
-    skus,
-    make_company,
-    make_user,
-    login,
-    partner_po,
-    django_capture_on_commit_callbacks,
-) -> World:
-    owner = owner_credits
+@pytest.fixture(scope="module")
+def world(module_db) -> World:
+    """Built once for the module's 171 probes; each test rolls back to it."""
+    skus = load_catalog()
+    channel = new_channel(new_vendor_staff())
+    partner_po = new_partner_po(channel, skus)
+    owner = redeem_partner_po(partner_po, channel)
     users = dict(channel.users)
     for role in DELEGATES:
-        users[role] = make_user(
-            make_company(role.title()), role=User.Role.ADMIN, email=f"{role}@example.com"
+        users[role] = new_user(
+            new_company(role.title()), role=User.Role.ADMIN, email=f"{role}@example.com"
         )
     record = licence_create(
         actor=owner, sku=skus["DCE-1Y"], quantity=5, terms=1, idempotency_key="m"
@@ -95,18 +100,17 @@ def world(
         location="Cellar 7",
     )
     licence_assign(actor=owner, activation_id=aid, device_public_id=device.public_id)
-    with django_capture_on_commit_callbacks(execute=True):
-        view = delegation_grant(
-            actor=owner, email="view_delegate@example.com", role="view", activation_id=aid
-        )
-        delegation_grant(
-            actor=owner, email="manage_delegate@example.com", role="manage", activation_id=aid
-        )
-    from entitle.accounts.services import api_token_create
-
+    view = delegation_grant(
+        actor=owner, email="view_delegate@example.com", role="view", activation_id=aid
+    )
+    delegation_grant(
+        actor=owner, email="manage_delegate@example.com", role="manage", activation_id=aid
+    )
     token, _ = api_token_create(actor=owner, name="owner's integration")
     clients = {"anonymous": Client()}
-    clients.update({role: login(user) for role, user in users.items()})
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
     return World(
         clients=clients,
         aid=aid,
@@ -266,6 +270,7 @@ PROBES["installation location: anywhere"] = lambda w, r: leaks(
 assert set(PROBES) == set(MATRIX)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("probe", list(MATRIX))
 def test_access(world, probe, role):

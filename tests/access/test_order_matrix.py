@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from conftest import new_channel, new_partner_po, new_vendor_staff
+from entitle.demo import load_catalog
 from entitle.orders.models import Entitlement
 
 ROLES = ["purchasing", "reseller", "owner", "installer", "unrelated", "vendor", "anonymous"]
@@ -40,6 +42,7 @@ class World:
     voucher_codes: list[str]
     owner_marks: list[str]
     clients: dict[str, Client]
+    channel: object
 
 
 def api_get(client: Client, path: str):
@@ -175,13 +178,17 @@ PROBES: dict[str, Callable[[World, str], bool]] = {
 assert set(PROBES) == set(MATRIX)
 
 
-@pytest.fixture
-def world(partner_po, channel, token_client, login) -> World:
+@pytest.fixture(scope="module")
+def world(module_db) -> World:
+    """Built once for the module; each test rolls back to it."""
+    channel = new_channel(new_vendor_staff())
+    partner_po = new_partner_po(channel, load_catalog())
     clients: dict[str, Client] = {"anonymous": Client()}
     for role, user in channel.users.items():
         # People use the portal with a session; partner systems use a token. Vendor staff
         # have no token rights, so they use their session for both.
-        clients[role] = login(user)
+        clients[role] = Client()
+        clients[role].force_login(user)
     owner = channel.companies["owner"]
     vouchers = [line.voucher for line in partner_po.lines.all()]
     return World(
@@ -191,9 +198,11 @@ def world(partner_po, channel, token_client, login) -> World:
         # The owner's name, and its people's addresses, as they would appear if leaked.
         owner_marks=[owner.name, *owner.users.values_list("email", flat=True)],
         clients=clients,
+        channel=channel,
     )
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("probe", list(MATRIX))
 def test_access_matrix(world, probe, role):
@@ -203,9 +212,10 @@ def test_access_matrix(world, probe, role):
     )
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", ["purchasing", "reseller", "owner", "installer", "unrelated"])
-def test_api_tokens_see_what_sessions_see(world, channel, token_client, role):
-    by_token = token_client(channel.users[role])
+def test_api_tokens_see_what_sessions_see(world, token_client, role):
+    by_token = token_client(world.channel.users[role])
     by_session = world.clients[role]
     for path in [
         "/orders",
