@@ -102,18 +102,24 @@ def visible_ids(model: type[models.Model], actor: Actor, action: Action | str) -
 
 class RestrictedPrefetch(models.Prefetch):
     """A prefetch whose related rows go through the policy too, so that a page listing licences
-    shows only the devices the reader may see on each."""
+    shows only the devices the reader may see on each.
+
+    The rows land in a list attribute (`to_attr`), never in the related manager's cache: code
+    that reads `licence.visible_bindings` cannot fall back by mistake to the unrestricted
+    `licence.bindings.all()`, which the policy lint forbids outside services."""
 
     def __init__(
         self,
         lookup: str,
+        model: type[models.Model],
         *,
         actor: Actor,
-        queryset: models.QuerySet,
+        to_attr: str,
         action: Action | str = Action.VIEW,
-        to_attr: str | None = None,
+        select_related: tuple[str, ...] = (),
     ) -> None:
-        super().__init__(lookup, queryset=restrict(queryset, actor, action), to_attr=to_attr)
+        rows = restrict(model._base_manager.select_related(*select_related), actor, action)
+        super().__init__(lookup, queryset=rows, to_attr=to_attr)
 
 
 class PolicyQuerySet(models.QuerySet):

@@ -35,7 +35,7 @@ class LicenceOut(Schema):
 
     @staticmethod
     def resolve_devices(obj) -> list[UUID]:
-        return [binding.device.public_id for binding in obj.bindings.all()]
+        return [binding.device.public_id for binding in obj.visible_bindings]
 
 
 class CreateIn(Schema):
@@ -119,7 +119,7 @@ class DeviceOut(Schema):
                 "licence_quantity": b.licence.quantity,
                 "new_quantity_available": b.licence.quantity > b.applied_quantity,
             }
-            for b in obj.bindings.all()
+            for b in obj.visible_bindings
         ]
 
 

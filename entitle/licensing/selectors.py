@@ -1,13 +1,13 @@
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
 from entitle.core.models import AuditEvent
-from entitle.core.policy import Action
+from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.licensing.arithmetic import StatusAt, status_at
 from entitle.licensing.errors import DeviceNotFound, LicenceNotFound, NoLicenceFile
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
@@ -27,11 +27,18 @@ def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
 
 def licence_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Licence]:
     # The devices a licence is on are installation data: only those the actor may see.
-    bindings = Binding.objects.visible_to(actor, Action.VIEW).select_related("device")
     return (
         Licence.objects.visible_to(actor, action)
         .select_related("product", "sku", "owner")
-        .prefetch_related(Prefetch("bindings", queryset=bindings))
+        .prefetch_related(
+            RestrictedPrefetch(
+                "bindings",
+                Binding,
+                actor=actor,
+                to_attr="visible_bindings",
+                select_related=("device",),
+            )
+        )
     )
 
 
@@ -56,11 +63,12 @@ def device_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Devic
         Device.objects.visible_to(actor, action)
         .select_related("product", "owner")
         .prefetch_related(
-            Prefetch(
+            RestrictedPrefetch(
                 "bindings",
-                queryset=Binding.objects.visible_to(actor, Action.VIEW).select_related(
-                    "licence__product"
-                ),
+                Binding,
+                actor=actor,
+                to_attr="visible_bindings",
+                select_related=("licence__product",),
             )
         )
     )

@@ -1,7 +1,5 @@
 from django import forms
 
-from entitle.accounts.models import Company
-from entitle.catalog.models import Sku
 from entitle.orders.models import PurchaseOrder
 
 
@@ -15,10 +13,10 @@ class PurchaseOrderForm(forms.Form):
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
     po_email = forms.CharField(label="PO email", max_length=254, required=False)
     channel = forms.ChoiceField(choices=PurchaseOrder.Channel.choices)
-    purchasing_entity = forms.ModelChoiceField(queryset=Company.objects.none())
-    reseller = forms.ModelChoiceField(queryset=Company.objects.none(), required=False)
-    owner = forms.ModelChoiceField(label="Owner (licensee)", queryset=Company.objects.none())
-    installer = forms.ModelChoiceField(queryset=Company.objects.none(), required=False)
+    purchasing_entity = forms.ModelChoiceField(queryset=None)
+    reseller = forms.ModelChoiceField(queryset=None, required=False)
+    owner = forms.ModelChoiceField(label="Owner (licensee)", queryset=None)
+    installer = forms.ModelChoiceField(queryset=None, required=False)
     msa_reference = forms.CharField(label="MSA reference", max_length=64, required=False)
 
     def __init__(self, *args, companies, **kwargs):
@@ -28,7 +26,7 @@ class PurchaseOrderForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    sku = forms.ModelChoiceField(label="SKU", queryset=Sku.objects.none(), required=False)
+    sku = forms.ModelChoiceField(label="SKU", queryset=None, required=False)
     quantity = forms.IntegerField(min_value=1, required=False)
     unit_price = forms.DecimalField(
         min_value=0, decimal_places=2, required=False, help_text="Empty: the channel list price."

@@ -11,10 +11,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from entitle.accounts.models import Company
+from entitle.catalog.models import Product
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
-from entitle.core.policy import Action
+from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.models import ConsumptionRecord, Licence
 from entitle.licensing.selectors import licence_get, licence_list, licence_status
@@ -115,7 +116,7 @@ def _partner(listing: PartnerListing, recommended: set[int]) -> Partner:
         name=listing.company.name,
         country=listing.company.country,
         summary=listing.summary,
-        products=tuple(p.name for p in listing.products.all()),
+        products=tuple(p.name for p in listing.listed_products),
         recommended=listing.company_id in recommended,
     )
 
@@ -124,7 +125,9 @@ def partner_listings(*, actor: Actor) -> QuerySet[PartnerListing]:
     return (
         PartnerListing.objects.visible_to(actor, Action.VIEW)
         .select_related("company")
-        .prefetch_related("products")
+        .prefetch_related(
+            RestrictedPrefetch("products", Product, actor=actor, to_attr="listed_products")
+        )
     )
 
 

@@ -223,7 +223,7 @@ def listing(request: HttpRequest) -> HttpResponse:
         raise NotFound()
     current = selectors.partner_listings(actor=actor).filter(company=actor.company).first()
     initial = (
-        {"products": [p.code for p in current.products.all()], "summary": current.summary}
+        {"products": [p.code for p in current.listed_products], "summary": current.summary}
         if current
         else {}
     )

@@ -52,7 +52,7 @@ def test_view_sees_the_licence_but_cannot_act_nor_see_the_installation(
     )
     viewer = actor_of(channel.users["unrelated"])
     seen = licence_get(actor=viewer, activation_id=licence.activation_id)
-    assert list(seen.bindings.all()) == []
+    assert seen.visible_bindings == []
     with pytest.raises(NotFound):
         quote_renew(actor=viewer, activation_id=licence.activation_id, terms=1)
     assert not Device.objects.visible_to(viewer, "view").exists()
