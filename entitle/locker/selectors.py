@@ -16,8 +16,8 @@ def voucher_list(*, actor: Actor) -> QuerySet[Voucher]:
 
 def po_vouchers(*, actor: Actor, po_public_id) -> QuerySet[Voucher]:
     """The vouchers of one PO that the actor may see, in line order."""
-    return voucher_list(actor=actor).filter(line__po__public_id=po_public_id).order_by(
-        "line__number"
+    return (
+        voucher_list(actor=actor).filter(line__po__public_id=po_public_id).order_by("line__number")
     )
 
 
