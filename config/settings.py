@@ -122,6 +122,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits and other shared state live here, so that several app servers act as one.
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache_url("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # django-redis: its public get_redis_connection() gives the rate limiter one round
+        # trip per check without reaching into private internals.
+        CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

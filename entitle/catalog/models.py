@@ -5,8 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from entitle.core.policy import PolicyManager
-
-CENT = Decimal("0.01")
+from entitle.core.units import cents
 
 
 def default_reminder_days() -> list[int]:
@@ -88,7 +87,7 @@ class Sku(models.Model):
     def direct_price(self) -> Decimal:
         """The price when buying direct: the partner price with the direct-channel premium."""
         premium = Decimal(str(settings.ENTITLE["DIRECT_PREMIUM"]))
-        return (self.partner_price * premium).quantize(CENT, rounding=ROUND_HALF_UP)
+        return cents(self.partner_price * premium, rounding=ROUND_HALF_UP)
 
     @property
     def term_years(self) -> str:

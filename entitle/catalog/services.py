@@ -9,6 +9,7 @@ from entitle.catalog.models import Product, Sku, default_reminder_days
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.policy import require_vendor_staff
+from entitle.core.units import has_cents_only
 
 
 def _clean_reminder_days(days: list[int] | None) -> list[int]:
@@ -97,7 +98,7 @@ def sku_create(
         price = Decimal(str(partner_price))
     except InvalidOperation as exc:
         raise CatalogInvalid("The partner price must be a number.", field="partner_price") from exc
-    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
+    if not has_cents_only(price) or price < 0:
         raise CatalogInvalid(
             "The partner price must be zero or more, with at most two decimal places.",
             field="partner_price",

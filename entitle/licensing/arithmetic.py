@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
+from entitle.core.units import cents
 
 
 class LicenceStatus(StrEnum):
@@ -53,11 +53,11 @@ def increase_cost(
 ) -> Decimal:
     """(q₁ − q₀) × (end − d) / term days credits, rounded up to 0.01."""
     exact = Decimal(new_quantity - old_quantity) * Decimal((end - on).days) / Decimal(term_days)
-    return exact.quantize(CENT, rounding=ROUND_CEILING)
+    return cents(exact, rounding=ROUND_CEILING)
 
 
 def renewal_cost(*, quantity: int, terms: int) -> Decimal:
-    return Decimal(quantity * terms).quantize(CENT)
+    return cents(quantity * terms)
 
 
 def renewal_dates(

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product, Sku
+from entitle.core import units
 from entitle.core.policy import PolicyManager
 from entitle.locker.models import CREDITS, Voucher
 
@@ -64,7 +65,7 @@ class Licence(models.Model):
 
     @property
     def valid_through(self) -> date:
-        return self.end_date - timedelta(days=1)
+        return units.valid_through(self.end_date)
 
     def next_file_serial(self) -> int:
         self.file_serial += 1

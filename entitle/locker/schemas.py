@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from entitle.core.units import cents
+
 
 class VoucherOut(Schema):
     code: str
@@ -38,7 +40,7 @@ class BalanceOut(Schema):
     @staticmethod
     def resolve_balance(obj) -> Decimal:
         # SQLite's SUM drops trailing zeros; credits always have two places.
-        return Decimal(obj.balance).quantize(Decimal("0.01"))
+        return cents(obj.balance)
 
 
 class LedgerEntryOut(Schema):

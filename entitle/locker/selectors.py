@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from entitle.core.actor import Actor
 from entitle.core.policy import Action
+from entitle.core.units import cents
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 
 
@@ -42,7 +43,7 @@ def locker_balances(*, actor: Actor) -> QuerySet[Locker]:
 def credits_of(*, actor: Actor, sku) -> Decimal:
     """The actor's company's balance of one SKU's credits (0.00 with no locker yet)."""
     locker = locker_balances(actor=actor).filter(sku=sku).first()
-    return Decimal(locker.balance if locker else 0).quantize(Decimal("0.01"))
+    return cents(locker.balance if locker else 0)
 
 
 def ledger_list(*, actor: Actor, sku_code: str | None = None) -> QuerySet[LedgerEntry]:

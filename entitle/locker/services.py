@@ -16,6 +16,7 @@ from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
 from entitle.core.policy import Action, require_vendor_staff
+from entitle.core.units import cents
 from entitle.locker.errors import (
     InsufficientCredits,
     VoucherAlreadyRedeemed,
@@ -27,8 +28,6 @@ from entitle.locker.errors import (
 from entitle.locker.events import VoucherRedeemed
 from entitle.locker.models import ZERO, LedgerEntry, Locker, Voucher
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
-
-CENT = Decimal("0.01")
 
 
 def vouchers_issue(
@@ -58,7 +57,7 @@ def _voucher_issue(*, actor: Actor, line: OrderLine, entitlement: Entitlement) -
         line=line,
         entitlement=entitlement,
         sku=line.sku,
-        credits=Decimal(line.quantity).quantize(CENT),
+        credits=cents(line.quantity),
     )
     record(
         actor=actor,
@@ -79,7 +78,7 @@ def locker_for_update(*, company: Company, sku: Sku) -> Locker:
 
 def locker_balance(locker: Locker) -> Decimal:
     total = locker.entries.aggregate(total=Sum("amount"))["total"]
-    return (total or ZERO).quantize(CENT)
+    return cents(total or ZERO)
 
 
 def ledger_append(
@@ -95,7 +94,7 @@ def ledger_append(
     """Add one entry to a locker that the caller holds locked (`locker_for_update`).
 
     The balance never goes below zero: a debit larger than the balance is refused whole."""
-    amount = Decimal(amount).quantize(CENT)
+    amount = cents(amount)
     if amount < 0 and locker_balance(locker) + amount < 0:
         raise InsufficientCredits()
     entry = LedgerEntry.objects.create(

@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
+from entitle.core import units
 from entitle.core.policy import PolicyManager
 
 
@@ -135,4 +136,4 @@ class Entitlement(models.Model):
 
     @property
     def valid_through(self) -> date:
-        return self.end_date - timedelta(days=1)
+        return units.valid_through(self.end_date)

@@ -17,6 +17,7 @@ from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.policy import Action, require_vendor_staff
+from entitle.core.units import has_cents_only
 from entitle.orders.errors import PoDuplicate, PoInvalid
 from entitle.orders.events import PoFulfilled
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
@@ -40,7 +41,7 @@ def _clean_line(number: int, line: LineInput, channel: str) -> tuple[Sku, int, D
             price = Decimal(str(line.unit_price))
         except InvalidOperation as exc:
             raise PoInvalid(f"Line {number}: the unit price must be a number.") from exc
-    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
+    if not has_cents_only(price) or price < 0:
         raise PoInvalid(
             f"Line {number}: the unit price must be zero or more, with at most two decimals."
         )

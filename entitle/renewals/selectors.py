@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
-from entitle.core import links
+from entitle.core import links, units
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
 from entitle.core.policy import Action, RestrictedPrefetch
@@ -343,7 +343,7 @@ class SoldExpiry:
 
     @property
     def valid_through(self) -> date:
-        return self.end_date - timedelta(days=1)
+        return units.valid_through(self.end_date)
 
 
 def sold_expiries(*, actor: Actor) -> list[SoldExpiry]:

@@ -1,0 +1,25 @@
+"""The units the domain counts in, defined once: credits and prices in cents, licences in days.
+
+DOMAIN.md: "Credits are decimal with two places"; "a licence covers every day before `end`
+(the portal may show `end − 1` as 'valid through')".
+"""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal | int | str, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """`value` with exactly two decimal places."""
+    return Decimal(value).quantize(CENT, rounding=rounding)
+
+
+def has_cents_only(value: Decimal) -> bool:
+    """A finite amount with at most two decimal places (a price or a number of credits)."""
+    return value.is_finite() and value == value.quantize(CENT)
+
+
+def valid_through(end: date) -> date:
+    """The last day covered by something that ends on `end` (the first day not covered)."""
+    return end - timedelta(days=1)
