@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",
     "entitle.core",
     "entitle.access",
     "entitle.accounts",

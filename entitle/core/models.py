@@ -1,7 +1,13 @@
 from django.conf import settings
+import pgtrigger
 from django.db import models
 
 from entitle.core.policy import PolicyManager
+
+
+# Enforced by PostgreSQL itself, whatever code runs against it (SQLite, the embedded mode,
+# relies on the code: nothing has an update or delete path for these rows).
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class AuditEvent(models.Model):
@@ -36,6 +42,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

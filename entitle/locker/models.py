@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
+from entitle.core.models import APPEND_ONLY
 from entitle.core.policy import PolicyManager
 from entitle.orders.models import Entitlement, OrderLine
 
@@ -113,6 +114,8 @@ class LedgerEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "ledger entries"
+        # A correction is a reversing entry, never an edit.
+        triggers = [APPEND_ONLY]
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
