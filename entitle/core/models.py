@@ -1,9 +1,8 @@
-from django.conf import settings
 import pgtrigger
+from django.conf import settings
 from django.db import models
 
 from entitle.core.policy import PolicyManager
-
 
 # Enforced by PostgreSQL itself, whatever code runs against it (SQLite, the embedded mode,
 # relies on the code: nothing has an update or delete path for these rows).
