@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # The API docs page (Swagger UI) served from ninja's own static files, not a CDN.
+    "ninja",
     "template_partials",
     "django_tasks",
     "django_tasks_db",
