@@ -4,7 +4,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,39 +36,38 @@ def fingerprint(**request: Any) -> str:
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _claim_sql() -> str:
+    table = IdempotencyRecord._meta.db_table
+    # Only the table's name (from the model) is formatted in; every value is a parameter.
+    return (
+        f"INSERT INTO {table} (company_id, key, operation, fingerprint, result, created_at) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (company_id, key) DO NOTHING RETURNING id"
+    )
+
+
+CLAIM_SQL = _claim_sql()
+
+
 def claim(
     *, company: models.Model, key: str, operation: str, request_fingerprint: str
 ) -> IdempotencyRecord | None:
     """Claim `key` for this request inside the caller's transaction.
 
-    Returns None when the key is new (go ahead, then `settle` it), or the earlier record when
-    the same request was already carried out. A concurrent request with the same key waits on
-    the unique index until the first one commits or rolls back.
+    Returns None when the key is new (go ahead), or the earlier record when the same request
+    was already carried out. One statement: a concurrent request with the same key waits on
+    the unique index until the first one commits (and then gets its answer) or rolls back
+    (and then claims the key itself). A request that fails rolls its claim back with it.
     """
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                company=company,
-                key=key,
-                operation=operation,
-                fingerprint=request_fingerprint,
-                created_at=timezone.now(),
-            )
+    created_at = IdempotencyRecord._meta.get_field("created_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CLAIM_SQL, [company.pk, key, operation, request_fingerprint, "{}", created_at]
+        )
+        if cursor.fetchone() is not None:
             return None
-    except IntegrityError:
-        earlier = IdempotencyRecord.objects.get(company=company, key=key)
-        if earlier.operation != operation or earlier.fingerprint != request_fingerprint:
-            raise IdempotencyKeyReused(field="idempotency_key") from None
-        return earlier
-
-
-def replayed(
-    *, company: models.Model, key: str, operation: str, request_fingerprint: str
-) -> IdempotencyRecord | None:
-    """The record of this same request if it was already carried out (no claim is made)."""
-    earlier = IdempotencyRecord.objects.filter(company=company, key=key).first()
-    if earlier is None:
-        return None
+    earlier = IdempotencyRecord.objects.get(company=company, key=key)
     if earlier.operation != operation or earlier.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(field="idempotency_key")
     return earlier

@@ -15,6 +15,17 @@ def cents(value: Decimal | int | str, rounding: str = ROUND_HALF_EVEN) -> Decima
     return Decimal(value).quantize(CENT, rounding=rounding)
 
 
+def in_cents(value: Decimal) -> int:
+    """`value` counted in whole cents: an exact integer, which SQLite too adds and compares
+    exactly (it keeps decimals as floating point)."""
+    return int(cents(value) * 100)
+
+
+def from_cents(count: int) -> Decimal:
+    """The amount of `count` whole cents."""
+    return cents(Decimal(count) / 100)
+
+
 def has_cents_only(value: Decimal) -> bool:
     """A finite amount with at most two decimal places (a price or a number of credits)."""
     return value.is_finite() and value == value.quantize(CENT)

@@ -1,11 +1,11 @@
 from decimal import Decimal
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from entitle.core.admin import ReadOnlyAdmin, run_service_action
-from entitle.locker.models import ZERO, LedgerEntry, Locker, Voucher
+from entitle.locker.models import LedgerEntry, Locker, Voucher
 from entitle.locker.services import voucher_void
 from entitle.orders.models import PurchaseOrder
 
@@ -49,13 +49,9 @@ class LockerAdmin(ReadOnlyAdmin):
     search_fields = ["company__name", "sku__code"]
     list_select_related = ["company", "sku"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Locker]:
-        # The balance is the sum of the ledger, summed here once for the whole page.
-        return super().get_queryset(request).annotate(balance=Sum("entries__amount"))
-
-    @admin.display(description="Balance", ordering="balance")
+    @admin.display(description="Balance", ordering="balance_cents")
     def balance(self, locker: Locker) -> Decimal:
-        return locker.balance or ZERO
+        return locker.balance
 
 
 @admin.register(LedgerEntry)

@@ -9,6 +9,7 @@ from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
 from entitle.core.models import APPEND_ONLY
 from entitle.core.policy import PolicyManager
+from entitle.core.units import from_cents, in_cents
 from entitle.orders.models import Entitlement, OrderLine
 
 CREDITS = {"max_digits": 14, "decimal_places": 2}
@@ -39,11 +40,21 @@ class Voucher(models.Model):
     )
     redeemed_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Where this voucher's credits start in everything redeemed into the redeeming company's
+    # locker (in cents): credits are spent in the order they came in, so a consumption is
+    # paid by the vouchers whose range it overlaps (see `vouchers_paying`).
+    locker_offset_cents = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = PolicyManager()
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["redeemed_by_company", "sku", "locker_offset_cents"],
+                name="voucher_locker_offset",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(credits__gt=0), name="voucher_credits_positive"
@@ -59,11 +70,14 @@ class Voucher(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def mark_redeemed(self, *, company: Company, user, at: datetime) -> None:
+    def mark_redeemed(
+        self, *, company: Company, user, at: datetime, locker_offset: Decimal
+    ) -> None:
         self.status = self.Status.REDEEMED
         self.redeemed_by_company = company
         self.redeemed_by = user
         self.redeemed_at = at
+        self.locker_offset_cents = in_cents(locker_offset)
 
     def mark_void(self, at: datetime) -> None:
         self.status = self.Status.VOID
@@ -71,22 +85,39 @@ class Voucher(models.Model):
 
 
 class Locker(models.Model):
-    """A company's credits of one SKU. The row is what concurrent changes lock; the balance is
-    never stored here: it is the sum of the ledger's entries."""
+    """A company's credits of one SKU. The row is what concurrent changes lock.
+
+    Its balance is the sum of the ledger's entries; it is also kept here, moved by the same
+    statement that locks the row and checks that a debit fits (`ledger_append`, the one writer
+    of entries), so that spending does not re-add the whole ledger. Whole cents, so that SQLite
+    compares them exactly too. `intake_cents` is everything ever redeemed into the locker."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="lockers")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
+    balance_cents = models.BigIntegerField(default=0, editable=False)
+    intake_cents = models.BigIntegerField(default=0, editable=False)
 
     objects = PolicyManager()
 
     class Meta:
         ordering = ["company", "sku__code"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "sku"], name="one_locker_per_company_sku")
+            models.UniqueConstraint(fields=["company", "sku"], name="one_locker_per_company_sku"),
+            models.CheckConstraint(
+                condition=models.Q(balance_cents__gte=0), name="locker_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intake_cents__gte=models.F("balance_cents")),
+                name="locker_balance_within_intake",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.company} · {self.sku.code}"
+
+    @property
+    def balance(self) -> Decimal:
+        return from_cents(self.balance_cents)
 
 
 class LedgerEntry(models.Model):

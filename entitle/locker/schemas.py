@@ -3,8 +3,6 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from entitle.core.units import cents
-
 
 class VoucherOut(Schema):
     code: str
@@ -36,11 +34,6 @@ class BalanceOut(Schema):
     product: str = Field(..., alias="sku.product.name")
     term_days: int = Field(..., alias="sku.term_days")
     balance: Decimal
-
-    @staticmethod
-    def resolve_balance(obj) -> Decimal:
-        # SQLite's SUM drops trailing zeros; credits always have two places.
-        return cents(obj.balance)
 
 
 class LedgerEntryOut(Schema):

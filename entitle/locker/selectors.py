@@ -1,7 +1,6 @@
 from decimal import Decimal
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from entitle.core.actor import Actor
 from entitle.core.policy import Action
@@ -23,19 +22,12 @@ def po_vouchers(*, actor: Actor, po_public_id) -> QuerySet[Voucher]:
 
 
 def locker_balances(*, actor: Actor) -> QuerySet[Locker]:
-    """The actor's company's lockers, one per SKU, each with `balance` = the sum of its
-    entries."""
+    """The actor's company's lockers, one per SKU, each with its `balance` (the sum of its
+    entries, kept on the row)."""
     return (
         Locker.objects.visible_to(actor, Action.VIEW)
         .filter(company=actor.company)
         .select_related("sku__product")
-        .annotate(
-            balance=Coalesce(
-                Sum("entries__amount"),
-                Value(Decimal("0.00")),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
-        )
         .order_by("sku__product__name", "sku__term_days")
     )
 
@@ -43,7 +35,7 @@ def locker_balances(*, actor: Actor) -> QuerySet[Locker]:
 def credits_of(*, actor: Actor, sku) -> Decimal:
     """The actor's company's balance of one SKU's credits (0.00 with no locker yet)."""
     locker = locker_balances(actor=actor).filter(sku=sku).first()
-    return cents(locker.balance if locker else 0)
+    return locker.balance if locker else cents(0)
 
 
 def ledger_list(*, actor: Actor, sku_code: str | None = None) -> QuerySet[LedgerEntry]:

@@ -1,22 +1,23 @@
 """Vouchers and the Digital Locker: issuing, redeeming, and every change of credits."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
-from entitle.core import codes, hooks, idempotency, ratelimit
+from entitle.core import audit, codes, hooks, idempotency, ratelimit
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
 from entitle.core.policy import Action, require_vendor_staff
-from entitle.core.units import cents
+from entitle.core.units import cents, from_cents, in_cents
 from entitle.locker.errors import (
     InsufficientCredits,
     VoucherAlreadyRedeemed,
@@ -26,7 +27,7 @@ from entitle.locker.errors import (
     VoucherVoid,
 )
 from entitle.locker.events import VoucherRedeemed
-from entitle.locker.models import ZERO, LedgerEntry, Locker, Voucher
+from entitle.locker.models import LedgerEntry, Locker, Voucher
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
 
@@ -69,36 +70,77 @@ def _voucher_issue(*, actor: Actor, line: OrderLine, entitlement: Entitlement) -
     return voucher
 
 
-def locker_for_update(*, company: Company, sku: Sku) -> Locker:
-    """The company's locker for `sku`, created if need be, locked until the transaction ends:
-    every change of its credits is serialised here."""
-    locker, _ = Locker.objects.get_or_create(company=company, sku=sku)
-    return Locker.objects.select_for_update().get(pk=locker.pk)
+def _locker_sql() -> tuple[str, str, str]:
+    t = Locker._meta.db_table
+    returning = "RETURNING id, balance_cents, intake_cents"
+    # Only the table's name (from the model) is formatted in; every value is a parameter.
+    move = (
+        f"UPDATE {t} SET balance_cents = balance_cents + %s "  # noqa: S608
+        f"WHERE company_id = %s AND sku_id = %s AND balance_cents + %s >= 0 {returning}"
+    )
+    credit = (
+        f"INSERT INTO {t} (company_id, sku_id, balance_cents, intake_cents) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (company_id, sku_id) DO UPDATE SET "
+        f"balance_cents = {t}.balance_cents + excluded.balance_cents, "
+        f"intake_cents = {t}.intake_cents + excluded.intake_cents {returning}"
+    )
+    balance = f"SELECT balance_cents FROM {t} WHERE company_id = %s AND sku_id = %s"  # noqa: S608
+    return move, credit, balance
 
 
-def locker_balance(locker: Locker) -> Decimal:
-    total = locker.entries.aggregate(total=Sum("amount"))["total"]
-    return cents(total or ZERO)
+MOVE_SQL, CREDIT_SQL, BALANCE_SQL = _locker_sql()
+
+
+@dataclass(frozen=True)
+class LedgerChange:
+    entry: LedgerEntry
+    balance: Decimal
+    # Everything ever redeemed into the locker before this change: where a redeemed voucher's
+    # credits start in the locker.
+    intake_before: Decimal
+    # How much of that had been spent: where a debit starts drawing on the locker's vouchers,
+    # oldest first.
+    spent_before: Decimal
 
 
 def ledger_append(
     *,
     actor: Actor,
-    locker: Locker,
+    company: Company,
+    sku: Sku,
     kind: str,
     amount: Decimal,
     reason: str,
     idempotency_key: str,
     voucher: Voucher | None = None,
-) -> LedgerEntry:
-    """Add one entry to a locker that the caller holds locked (`locker_for_update`).
+) -> LedgerChange:
+    """Change the company's credits of `sku` by `amount` and append the entry that says so:
+    the one way credits move, so the locker's stored balance is always the sum of its entries.
 
-    The balance never goes below zero: a debit larger than the balance is refused whole."""
+    One statement locks the locker row (creating it on the first credit), checks that a debit
+    fits and moves the balance: concurrent changes of one locker queue on that row until the
+    transaction ends, and the balance never goes below zero — a debit larger than the balance
+    is refused whole (InsufficientCredits), writing nothing."""
     amount = cents(amount)
-    if amount < 0 and locker_balance(locker) + amount < 0:
-        raise InsufficientCredits()
+    moved = in_cents(amount)
+    intake = moved if kind == LedgerEntry.Kind.REDEMPTION else 0
+    with connection.cursor() as cursor:
+        if intake:
+            # Credits redeemed: the locker is created by its first redemption.
+            cursor.execute(CREDIT_SQL, [company.pk, sku.pk, moved, intake])
+        else:
+            cursor.execute(MOVE_SQL, [moved, company.pk, sku.pk, moved])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(BALANCE_SQL, [company.pk, sku.pk])
+            held = cursor.fetchone()
+            raise InsufficientCredits(
+                f"This needs {-amount} credits of {sku.code}; your Digital Locker has "
+                f"{from_cents(held[0] if held else 0)}."
+            )
+    locker_id, balance_cents, intake_cents = row
     entry = LedgerEntry.objects.create(
-        locker=locker,
+        locker_id=locker_id,
         kind=kind,
         amount=amount,
         voucher=voucher,
@@ -110,10 +152,44 @@ def ledger_append(
         actor=actor,
         action=AuditAction(f"ledger.{kind}"),
         obj=entry,
-        company=locker.company,
-        after={"sku": locker.sku.code, "amount": str(amount), "reason": entry.reason},
+        company=company,
+        after={"sku": sku.code, "amount": str(amount), "reason": entry.reason},
     )
-    return entry
+    intake_before, balance_before = intake_cents - intake, balance_cents - moved
+    return LedgerChange(
+        entry=entry,
+        balance=from_cents(balance_cents),
+        intake_before=from_cents(intake_before),
+        spent_before=from_cents(intake_before - balance_before),
+    )
+
+
+def vouchers_paying(
+    *, company: Company, sku: Sku, spent_before: Decimal, credits: Decimal
+) -> list[tuple[Voucher, Decimal]]:
+    """The vouchers whose credits a debit of `credits` starting at `spent_before` (see
+    `LedgerChange`) uses, each with its share: credits are spent in the order they came in, so
+    these are the vouchers whose place in the locker's intake overlaps the debit — one indexed
+    look-up, however many vouchers the locker ever took in. With their entitlements."""
+    start, end = in_cents(spent_before), in_cents(spent_before + credits)
+    vouchers = (
+        Voucher.objects.filter(
+            redeemed_by_company=company,
+            sku=sku,
+            status=Voucher.Status.REDEEMED,
+            locker_offset_cents__lt=end,
+        )
+        .alias(upto=F("locker_offset_cents") + F("credits") * 100)
+        .filter(upto__gt=start)
+        .select_related("entitlement")
+        .order_by("locker_offset_cents")
+    )
+    shares = []
+    for voucher in vouchers:
+        offset = voucher.locker_offset_cents
+        used = min(end, offset + in_cents(voucher.credits)) - max(start, offset)
+        shares.append((voucher, from_cents(used)))
+    return shares
 
 
 def _count_redeem_attempt(actor: Actor) -> None:
@@ -145,37 +221,55 @@ def voucher_redeem(*, actor: Actor, code: str | None, idempotency_key: str) -> V
         code = codes.normalize(code)
     except codes.CodeTypo as exc:
         raise VoucherCodeTypo(field="code") from exc
-    with transaction.atomic():
+    with transaction.atomic(), audit.batch():
         earlier = idempotency.claim(
             company=actor.company,
             key=key,
             operation="voucher.redeem",
             request_fingerprint=idempotency.fingerprint(code=code),
         )
-        if earlier is not None:
-            return Voucher.objects.get(pk=earlier.result["voucher"])
         try:
             # Redeeming needs only the code: it is the bearer's proof, so this look-up does not
             # go through visible_to (nobody may *see* a voucher they have not redeemed yet).
-            voucher = Voucher.objects.select_for_update().select_related("sku").get(code=code)
+            # With what the answer shows, so that nothing is loaded lazily afterwards.
+            voucher = (
+                Voucher.objects.select_for_update(of=("self",))
+                .select_related("sku__product", "line__po", "entitlement", "redeemed_by_company")
+                .get(code=code)
+            )
         except Voucher.DoesNotExist as exc:
             raise VoucherNotFound(field="code") from exc
+        if earlier is not None:
+            # The same request again (the fingerprint is the code's): its first answer.
+            return voucher
         if voucher.status == Voucher.Status.REDEEMED:
             raise VoucherAlreadyRedeemed(field="code")
         if voucher.status == Voucher.Status.VOID:
             raise VoucherVoid(field="code")
-        now = timezone.now()
-        voucher.mark_redeemed(company=actor.company, user=actor.user, at=now)
-        voucher.save(update_fields=["status", "redeemed_by_company", "redeemed_by", "redeemed_at"])
-        locker = locker_for_update(company=actor.company, sku=voucher.sku)
-        ledger_append(
+        change = ledger_append(
             actor=actor,
-            locker=locker,
+            company=actor.company,
+            sku=voucher.sku,
             kind=LedgerEntry.Kind.REDEMPTION,
             amount=voucher.credits,
             reason=f"Voucher {voucher.code} redeemed",
             idempotency_key=f"voucher:{voucher.pk}",
             voucher=voucher,
+        )
+        voucher.mark_redeemed(
+            company=actor.company,
+            user=actor.user,
+            at=timezone.now(),
+            locker_offset=change.intake_before,
+        )
+        voucher.save(
+            update_fields=[
+                "status",
+                "redeemed_by_company",
+                "redeemed_by",
+                "redeemed_at",
+                "locker_offset_cents",
+            ]
         )
         record(
             actor=actor,
@@ -187,7 +281,6 @@ def voucher_redeem(*, actor: Actor, code: str | None, idempotency_key: str) -> V
         )
         # A voucher bought in the shop to renew a licence renews it now (the renewals app).
         hooks.emit(VoucherRedeemed(actor=actor, voucher=voucher))
-        idempotency.settle(company=actor.company, key=key, result={"voucher": voucher.pk})
     return voucher
 
 

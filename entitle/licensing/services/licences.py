@@ -1,22 +1,24 @@
 """Creating, increasing and renewing licences from locker credits; suspension by the vendor.
 
-Every consuming action is one transaction: it claims its idempotency key, locks the locker
-(and the licence), writes a pending consumption record, debits the credits, applies the change,
-and completes the record. If applying fails, the credits are returned by a reversing entry and
-the record is marked failed with the reason, in the same transaction.
+Every consuming action is one transaction: it locks the licence (renew, increase), claims its
+idempotency key, takes the credits from the locker (locking it), applies the change and writes
+the consumption record, its fundings and its audit events. If applying fails, the credits are
+returned by a reversing entry and the record is marked failed with the reason, in the same
+transaction. Each statement is one the rules need: the budgets are asserted by
+tests/test_write_budgets.py.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
-from entitle.core import codes, idempotency
+from entitle.core import audit, codes, idempotency
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
@@ -32,10 +34,9 @@ from entitle.licensing.errors import (
 from entitle.licensing.models import ConsumptionRecord, Funding, Licence
 from entitle.licensing.selectors import licence_get, normalize_activation_id
 from entitle.licensing.services.files import issue_files
-from entitle.locker.errors import InsufficientCredits
 from entitle.locker.models import LedgerEntry, Voucher
 from entitle.locker.selectors import credits_of
-from entitle.locker.services import ledger_append, locker_balance, locker_for_update
+from entitle.locker.services import ledger_append, vouchers_paying
 from entitle.orders.models import Entitlement
 
 MAX_TERMS = 10
@@ -171,28 +172,28 @@ def quote_renew(*, actor: Actor, activation_id: str, terms: int, sku: Sku | None
 
 # --- Consuming. ---
 
+Shares = list[tuple[Voucher, Decimal]]
 
-def _fund(record: ConsumptionRecord, voucher_credits: list[Voucher]) -> list[Funding]:
-    """Attribute the consumed credits to the vouchers redeemed into this locker, oldest first:
-    these are the order lines that paid."""
-    used = dict(
-        Funding.objects.filter(voucher__in=voucher_credits)
-        .exclude(consumption__status=ConsumptionRecord.Status.FAILED)
-        .values_list("voucher")
-        .annotate(total=Sum("credits"))
+
+def _claim(
+    actor: Actor, idempotency_key: str, kind: str, request: dict
+) -> ConsumptionRecord | None:
+    """Claim the request's idempotency key: None to go ahead, or the record of this very
+    request if it was already carried out. Renewals and increases claim under the licence lock
+    before the licence's state is checked again, so that a retried request whose first attempt
+    succeeded gets the first answer, not an error."""
+    key = idempotency.clean_key(idempotency_key)
+    earlier = idempotency.claim(
+        company=actor.company,
+        key=key,
+        operation=f"consume.{kind}",
+        request_fingerprint=idempotency.fingerprint(**request),
     )
-    needed = record.credits
-    fundings = []
-    for voucher in voucher_credits:
-        available = voucher.credits - used.get(voucher.pk, Decimal(0))
-        if needed <= 0:
-            break
-        if available <= 0:
-            continue
-        share = min(available, needed)
-        fundings.append(Funding(consumption=record, voucher=voucher, credits=share))
-        needed -= share
-    return Funding.objects.bulk_create(fundings)
+    if earlier is None:
+        return None
+    return ConsumptionRecord.objects.select_related("sku", "licence").get(
+        company=actor.company, idempotency_key=key
+    )
 
 
 def _consume(
@@ -202,28 +203,34 @@ def _consume(
     sku: Sku,
     credits: Decimal,
     idempotency_key: str,
-    request: dict,
     details: dict,
-    apply: Callable[[ConsumptionRecord, list[Funding]], Licence],
+    apply: Callable[[Shares], Licence],
 ) -> ConsumptionRecord:
-    """The consumption protocol; the caller's transaction holds the licence lock if any."""
-    key = idempotency.clean_key(idempotency_key)
-    earlier = idempotency.claim(
-        company=actor.company,
-        key=key,
-        operation=f"consume.{kind}",
-        request_fingerprint=idempotency.fingerprint(**request),
-    )
-    if earlier is not None:
-        return ConsumptionRecord.objects.get(pk=earlier.result["consumption"])
-    locker = locker_for_update(company=actor.company, sku=sku)
-    balance = locker_balance(locker)
-    if balance < credits:
-        raise InsufficientCredits(
-            f"This needs {credits} credits of {sku.code}; your Digital Locker has {balance}."
+    """The consumption protocol, inside the caller's transaction and audit batch, after its
+    `_claim` (and under its licence lock, if any): take the credits from the locker (locked
+    until the end of the transaction; refused whole if they are not there), find the vouchers
+    that pay, apply the change, then write the consumption record, its fundings and its event.
+    If applying fails, everything it did is rolled back to a savepoint, a reversing entry
+    returns the credits and the record says why it failed — in the same transaction."""
+    key = idempotency_key.strip()
+    record_id = uuid.uuid4()
+    label = ConsumptionRecord.Kind(kind).label
+    shares: Shares = []
+    if credits > 0:
+        change = ledger_append(
+            actor=actor,
+            company=actor.company,
+            sku=sku,
+            kind=LedgerEntry.Kind.CONSUMPTION,
+            amount=-credits,
+            reason=f"{label} ({details.get('summary', '')})",
+            idempotency_key=f"consumption:{record_id}",
         )
-    now = timezone.now()
-    consumption = ConsumptionRecord.objects.create(
+        shares = vouchers_paying(
+            company=actor.company, sku=sku, spent_before=change.spent_before, credits=credits
+        )
+    consumption = ConsumptionRecord(
+        public_id=record_id,
         kind=kind,
         company=actor.company,
         sku=sku,
@@ -231,42 +238,31 @@ def _consume(
         details=details,
         idempotency_key=key,
         created_by=actor.user,
-        created_at=now,
+        created_at=timezone.now(),
     )
-    vouchers = list(
-        Voucher.objects.filter(
-            redeemed_by_company=actor.company, sku=sku, status=Voucher.Status.REDEEMED
-        ).order_by("redeemed_at", "id")
-    )
-    fundings = _fund(consumption, vouchers)
-    if credits > 0:
-        ledger_append(
-            actor=actor,
-            locker=locker,
-            kind=LedgerEntry.Kind.CONSUMPTION,
-            amount=-credits,
-            reason=f"{consumption.get_kind_display()} ({details.get('summary', '')})",
-            idempotency_key=f"consumption:{consumption.pk}",
-        )
     try:
-        with transaction.atomic():
-            licence = apply(consumption, fundings)
+        with transaction.atomic(), audit.batch():
+            licence = apply(shares)
     except DomainError as error:
         if credits > 0:
             ledger_append(
                 actor=actor,
-                locker=locker,
+                company=actor.company,
+                sku=sku,
                 kind=LedgerEntry.Kind.RETURN,
                 amount=credits,
                 reason=f"Returned: {error.message}",
-                idempotency_key=f"return:{consumption.pk}",
+                idempotency_key=f"return:{record_id}",
             )
         consumption.fail(timezone.now(), error.message)
-        consumption.save(update_fields=["status", "failure_reason", "completed_at"])
     else:
         consumption.licence = licence
         consumption.complete(timezone.now())
-        consumption.save(update_fields=["licence", "status", "completed_at"])
+    consumption.save(force_insert=True)
+    Funding.objects.bulk_create(
+        Funding(consumption=consumption, voucher=voucher, credits=share)
+        for voucher, share in shares
+    )
     record(
         actor=actor,
         action=AuditAction(f"consumption.{consumption.status}"),
@@ -274,26 +270,23 @@ def _consume(
         company=actor.company,
         after={"kind": kind, "sku": sku.code, "credits": str(credits), **details},
     )
-    idempotency.settle(company=actor.company, key=key, result={"consumption": consumption.pk})
     return consumption
 
 
-def _link_entitlements(licence: Licence, fundings: list[Funding]) -> None:
-    """The entitlements whose credits went into this licence now show it."""
-    Entitlement.objects.filter(
-        voucher__in=[f.voucher_id for f in fundings], licence__isnull=True
-    ).update(licence=licence)
+def _link_entitlements(licence: Licence, shares: Shares) -> None:
+    """The entitlements whose credits first went into this licence now show it."""
+    unlinked = [v.entitlement_id for v, _ in shares if v.entitlement.licence_id is None]
+    if unlinked:
+        Entitlement.objects.filter(pk__in=unlinked, licence__isnull=True).update(licence=licence)
 
 
-def _new_activation_id(fundings: list[Funding]) -> str:
+def _new_activation_id(shares: Shares) -> str:
     # When one voucher pays for the whole new licence, the Subscription ID mailed with it
     # becomes the licence's Activation ID, so that the customer's records agree.
-    if len(fundings) == 1:
-        entitlement = Entitlement.objects.filter(
-            voucher=fundings[0].voucher_id, licence__isnull=True
-        ).first()
+    if len(shares) == 1:
+        entitlement = shares[0][0].entitlement
         if (
-            entitlement
+            entitlement.licence_id is None
             and not Licence.objects.filter(activation_id=entitlement.subscription_id).exists()
         ):
             return entitlement.subscription_id
@@ -314,9 +307,9 @@ def licence_create(
         raise NotFound()
     credits, start, end = _creation(sku, _clean_quantity(quantity), _clean_terms(terms), start_date)
 
-    def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+    def apply(shares: Shares) -> Licence:
         licence = Licence.objects.create(
-            activation_id=_new_activation_id(fundings),
+            activation_id=_new_activation_id(shares),
             product=sku.product,
             sku=sku,
             quantity=quantity,
@@ -325,7 +318,7 @@ def licence_create(
             owner=actor.company,
             created_by=actor.user,
         )
-        _link_entitlements(licence, fundings)
+        _link_entitlements(licence, shares)
         record(
             actor=actor,
             action=AuditAction.LICENCE_CREATED,
@@ -335,14 +328,18 @@ def licence_create(
         )
         return licence
 
-    with transaction.atomic():
+    kind = ConsumptionRecord.Kind.CREATE
+    request = {"sku": sku.code, "quantity": quantity, "terms": terms, "start": start}
+    with transaction.atomic(), audit.batch():
+        earlier = _claim(actor, idempotency_key, kind, request)
+        if earlier is not None:
+            return earlier
         return _consume(
             actor=actor,
-            kind=ConsumptionRecord.Kind.CREATE,
+            kind=kind,
             sku=sku,
             credits=credits,
             idempotency_key=idempotency_key,
-            request={"sku": sku.code, "quantity": quantity, "terms": terms, "start": start},
             details={
                 "quantity": quantity,
                 "terms": terms,
@@ -355,12 +352,17 @@ def licence_create(
 
 
 def _lock_licence(actor: Actor, activation_id: str) -> Licence:
-    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
-    return (
-        Licence.objects.select_for_update(of=("self",))
-        .select_related("product", "sku")
-        .get(pk=licence.pk)
-    )
+    """The licence the actor may change, locked until the transaction ends: one query (the
+    policy's filter and the lock together)."""
+    try:
+        return (
+            Licence.objects.visible_to(actor, Action.CHANGE)
+            .select_for_update(of=("self",))
+            .select_related("product", "sku", "owner")
+            .get(activation_id=normalize_activation_id(activation_id))
+        )
+    except Licence.DoesNotExist as exc:
+        raise LicenceNotFound() from exc
 
 
 def licence_increase(
@@ -369,19 +371,20 @@ def licence_increase(
     """Raise the quantity for the rest of the term, at the prorated price. The devices then
     show the new quantity available until the owner confirms "Add License"."""
     quantity = _clean_quantity(quantity)
-    with transaction.atomic():
+    kind = ConsumptionRecord.Kind.INCREASE
+    with transaction.atomic(), audit.batch():
         licence = _lock_licence(actor, activation_id)
         request = {"licence": licence.activation_id, "quantity": quantity}
-        earlier = _replayed(actor, idempotency_key, ConsumptionRecord.Kind.INCREASE, request)
+        earlier = _claim(actor, idempotency_key, kind, request)
         if earlier is not None:
             return earlier
         credits = _increase(licence, quantity)
         before = licence_state(licence)
 
-        def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+        def apply(shares: Shares) -> Licence:
             licence.quantity = quantity
             licence.save(update_fields=["quantity"])
-            _link_entitlements(licence, fundings)
+            _link_entitlements(licence, shares)
             record(
                 actor=actor,
                 action=AuditAction.LICENCE_INCREASED,
@@ -394,11 +397,10 @@ def licence_increase(
 
         return _consume(
             actor=actor,
-            kind=ConsumptionRecord.Kind.INCREASE,
+            kind=kind,
             sku=licence.sku,
             credits=credits,
             idempotency_key=idempotency_key,
-            request=request,
             details={
                 "activation_id": licence.activation_id,
                 "from": before["quantity"],
@@ -415,20 +417,21 @@ def licence_renew(
     """Extend by `terms` terms of `sku` (the licence's own by default) for q × n credits, and
     re-issue the licence file of every device it is assigned to."""
     terms = _clean_terms(terms)
-    with transaction.atomic():
+    kind = ConsumptionRecord.Kind.RENEW
+    with transaction.atomic(), audit.batch():
         licence = _lock_licence(actor, activation_id)
         sku = sku or licence.sku
         request = {"licence": licence.activation_id, "terms": terms, "sku": sku.code}
-        earlier = _replayed(actor, idempotency_key, ConsumptionRecord.Kind.RENEW, request)
+        earlier = _claim(actor, idempotency_key, kind, request)
         if earlier is not None:
             return earlier
         credits, start, end = _renewal(licence, sku, terms)
         before = licence_state(licence)
 
-        def apply(consumption: ConsumptionRecord, fundings: list[Funding]) -> Licence:
+        def apply(shares: Shares) -> Licence:
             licence.start_date, licence.end_date, licence.sku = start, end, sku
             licence.save(update_fields=["start_date", "end_date", "sku"])
-            _link_entitlements(licence, fundings)
+            _link_entitlements(licence, shares)
             issue_files(licence, list(licence.bindings.select_related("device")))
             record(
                 actor=actor,
@@ -442,11 +445,10 @@ def licence_renew(
 
         return _consume(
             actor=actor,
-            kind=ConsumptionRecord.Kind.RENEW,
+            kind=kind,
             sku=sku,
             credits=credits,
             idempotency_key=idempotency_key,
-            request=request,
             details={
                 "activation_id": licence.activation_id,
                 "terms": terms,
@@ -456,23 +458,6 @@ def licence_renew(
             },
             apply=apply,
         )
-
-
-def _replayed(
-    actor: Actor, idempotency_key: str, kind: str, request: dict
-) -> ConsumptionRecord | None:
-    """The record of this very request if it was already carried out under this key. Checked
-    (under the licence lock) before the licence's state is checked again, so that a retried
-    request whose first attempt succeeded gets the first answer, not an error."""
-    earlier = idempotency.replayed(
-        company=actor.company,
-        key=idempotency.clean_key(idempotency_key),
-        operation=f"consume.{kind}",
-        request_fingerprint=idempotency.fingerprint(**request),
-    )
-    return (
-        None if earlier is None else ConsumptionRecord.objects.get(pk=earlier.result["consumption"])
-    )
 
 
 # --- The vendor's back office. ---

@@ -16,7 +16,6 @@ from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create, licence_increase, licence_renew
 from entitle.locker.errors import InsufficientCredits
 from entitle.locker.models import LedgerEntry, Locker
-from entitle.locker.services import locker_balance
 
 
 def token_of(file: LicenceFile) -> str:
@@ -234,7 +233,7 @@ def test_32_concurrent_consumptions_never_overspend(on_postgres, owner_credits, 
     assert (outcomes.count("ok"), outcomes.count("refused")) == (12, 20)
     locker = Locker.objects.get(company=owner_credits.company, sku=skus["DCE-1Y"])
     entries = LedgerEntry.objects.filter(locker=locker)
-    assert locker_balance(locker) == sum((e.amount for e in entries), Decimal(0)) == Decimal("1.00")
+    assert locker.balance == sum((e.amount for e in entries), Decimal(0)) == Decimal("1.00")
 
 
 def test_licence_status_follows_the_clock(owner_credits, skus):

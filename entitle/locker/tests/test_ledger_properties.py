@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from conftest import actor_of
 from entitle.locker.errors import InsufficientCredits
-from entitle.locker.models import LedgerEntry
-from entitle.locker.services import ledger_append, locker_balance, locker_for_update
+from entitle.locker.models import LedgerEntry, Locker
+from entitle.locker.services import ledger_append
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 operations = st.lists(st.tuples(st.sampled_from(["redeem", "consume"]), amounts), max_size=30)
@@ -23,12 +23,12 @@ def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, oper
     with transaction.atomic():
         expected = Decimal("0.00")
         for n, (kind, amount) in enumerate(operations):
-            locker = locker_for_update(company=acme_admin.company, sku=skus["DCE-1Y"])
             signed = amount if kind == "redeem" else -amount
             try:
                 ledger_append(
                     actor=actor,
-                    locker=locker,
+                    company=acme_admin.company,
+                    sku=skus["DCE-1Y"],
                     kind="redemption" if signed > 0 else "consumption",
                     amount=signed,
                     reason=kind,
@@ -38,7 +38,9 @@ def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, oper
             except InsufficientCredits:
                 # Refused whole: nothing was written.
                 assert signed < 0 and expected + signed < 0
-            balance = locker_balance(locker)
+            # The balance kept on the locker row is the sum of its entries, always.
+            locker = Locker.objects.filter(company=acme_admin.company, sku=skus["DCE-1Y"]).first()
+            balance = locker.balance if locker else Decimal("0.00")
             entries = LedgerEntry.objects.filter(locker=locker)
             assert balance == sum((e.amount for e in entries), Decimal("0.00")) == expected
             assert balance >= 0
@@ -47,23 +49,26 @@ def test_balance_is_the_sum_of_entries_and_never_negative(acme_admin, skus, oper
 
 def test_an_overdraft_is_refused_and_writes_nothing(acme_admin, skus):
     actor = actor_of(acme_admin)
-    locker = locker_for_update(company=acme_admin.company, sku=skus["DCE-1Y"])
+    where = {"company": acme_admin.company, "sku": skus["DCE-1Y"]}
     ledger_append(
         actor=actor,
-        locker=locker,
+        **where,
         kind="redemption",
         amount=Decimal("5"),
         reason="in",
         idempotency_key="in",
     )
-    with pytest.raises(InsufficientCredits):
+    with pytest.raises(InsufficientCredits) as caught:
         ledger_append(
             actor=actor,
-            locker=locker,
+            **where,
             kind="consumption",
             amount=Decimal("-5.01"),
             reason="out",
             idempotency_key="out",
         )
-    assert locker_balance(locker) == Decimal("5.00")
+    assert caught.value.message == (
+        "This needs 5.01 credits of DCE-1Y; your Digital Locker has 5.00."
+    )
+    assert Locker.objects.get(**where).balance == Decimal("5.00")
     assert LedgerEntry.objects.count() == 1
