@@ -101,9 +101,9 @@ def load(clients: int, vouchers: int, credits: int) -> list[Client]:
     django.setup()
     from rich.progress import Progress
 
-    from entitle.access.actor import Actor
     from entitle.accounts.models import User
     from entitle.accounts.services import api_token_create, company_create, user_create
+    from entitle.core.actor import Actor
     from entitle.demo import load_catalog
     from entitle.licensing.services.licences import licence_create
     from entitle.locker.services import voucher_redeem
@@ -181,7 +181,7 @@ def load(clients: int, vouchers: int, credits: int) -> list[Client]:
                                 sku=sku,
                                 quantity=1,
                                 terms=1,
-                                idempotency_key=f"bench-{kind}-{server}-{i}",
+                                idempotency_key=f"bench-{kind}-{server}-{n}-{i}",
                             ).licence.activation_id
                             for i in range(LICENCES_PER_CLIENT)
                         ]
@@ -409,6 +409,22 @@ def check_run(conn: psycopg.Connection, run: Run, clients: list[Client]) -> list
 
 
 CHECKS = {
+    "a locker's stored balance is not the sum of its entries, or its intake not the sum of "
+    "what was redeemed into it": """
+        SELECT count(*) FROM locker_locker l
+        WHERE l.balance_cents <> 100 * (SELECT coalesce(sum(amount), 0) FROM locker_ledgerentry e
+                                        WHERE e.locker_id = l.id)
+           OR l.intake_cents <> 100 * (SELECT coalesce(sum(amount), 0) FROM locker_ledgerentry e
+                                       WHERE e.locker_id = l.id AND e.kind = 'redemption')
+    """,
+    "two redeemed vouchers of a locker share credits' places (its intake is not laid end to "
+    "end)": """
+        SELECT count(*) FROM (
+            SELECT locker_offset_cents, credits, lead(locker_offset_cents) OVER (
+                PARTITION BY redeemed_by_company_id, sku_id ORDER BY locker_offset_cents) AS next
+            FROM locker_voucher WHERE status = 'redeemed') v
+        WHERE v.next IS NOT NULL AND v.next <> v.locker_offset_cents + v.credits * 100
+    """,
     "a locker's balance is negative or is not what its vouchers brought in minus what "
     "completed consumptions took": """
         WITH lockers AS (
@@ -442,8 +458,8 @@ CHECKS = {
             FROM locker_ledgerentry WHERE kind IN ('consumption', 'return') GROUP BY 1
         )
         SELECT count(*) FROM licensing_consumptionrecord c
-        LEFT JOIN entries d ON d.key = 'consumption:' || c.id
-        LEFT JOIN entries r ON r.key = 'return:' || c.id
+        LEFT JOIN entries d ON d.key = 'consumption:' || c.public_id
+        LEFT JOIN entries r ON r.key = 'return:' || c.public_id
         WHERE c.credits > 0 AND (
             d.n IS DISTINCT FROM 1 OR d.amount <> -c.credits
             OR (c.status = 'failed') <> (r.n IS NOT DISTINCT FROM 1 AND r.amount = c.credits)
@@ -453,7 +469,7 @@ CHECKS = {
         SELECT count(*) FROM locker_ledgerentry e
         WHERE e.kind = 'consumption' AND NOT EXISTS (
             SELECT 1 FROM licensing_consumptionrecord c
-            WHERE e.idempotency_key = 'consumption:' || c.id)
+            WHERE e.idempotency_key = 'consumption:' || c.public_id)
     """,
     "a completed consumption is not funded by vouchers for exactly its credits": """
         SELECT count(*) FROM licensing_consumptionrecord c

@@ -7,13 +7,15 @@ rows, in one transaction each — and answers with the same JSON.
     POST /api/v1/licences/<id>/increase    increase the quantity (prorated)
     POST /api/v1/vouchers/redeem           redeem a voucher code into the Digital Locker
 
-Each request: the API token look-up; then, in one transaction, the idempotency claim, the
-licence row locked (renew, increase; through the same access rule: owner or `manage`
-delegate), the locker row locked and its balance read, the vouchers that pay (oldest first),
-the licence written, the consumption record, its fundings, the ledger entry, the audit events,
-the idempotency record settled; commit. Redemption counts its two rate limits in Redis, locks
-the voucher, marks it redeemed, locks (or creates) the locker and writes the ledger entry and
-the audit events. Malformed input is not checked beyond what the benchmark sends.
+Each request: the API token look-up; then, in one transaction, the licence row locked (renew,
+increase; through the same access rule: owner or `manage` delegate), the idempotency claim,
+the locker row locked with its balance checked and moved (one UPDATE), the ledger entry, the
+vouchers that pay (those whose place in the locker's intake the debit overlaps), the licence
+written, the consumption record, its fundings, the audit events (one INSERT); commit.
+Redemption counts its two rate limits in Redis, claims its key, locks the voucher, locks (or
+creates) the locker while adding the credits, marks the voucher redeemed with its place in the
+locker, and writes the ledger entry and the audit events. Malformed input is not checked
+beyond what the benchmark sends.
 
 Served by bench/consume.py under the same server (granian, WSGI) as `entitle serve`.
 """
@@ -50,18 +52,19 @@ CLAIM = """
 INSERT INTO core_idempotencyrecord (company_id, key, operation, fingerprint, result, created_at)
 VALUES (%s, %s, %s, %s, '{}', now()) ON CONFLICT (company_id, key) DO NOTHING RETURNING id
 """
-SETTLE = "UPDATE core_idempotencyrecord SET result = %s WHERE company_id = %s AND key = %s"
-LOCKER = "SELECT id FROM locker_locker WHERE company_id = %s AND sku_id = %s FOR UPDATE"
-BALANCE = "SELECT coalesce(sum(amount), 0) FROM locker_ledgerentry WHERE locker_id = %s"
+# Lock the locker, check the debit fits and move the balance: one statement.
+DEBIT = """
+UPDATE locker_locker SET balance_cents = balance_cents - %(cents)s
+WHERE company_id = %(company)s AND sku_id = %(sku)s AND balance_cents >= %(cents)s
+RETURNING id, balance_cents, intake_cents
+"""
+# The vouchers whose place in the locker's intake [offset, offset + credits) overlaps the debit.
 PAYING_VOUCHERS = """
-SELECT v.id, v.credits - coalesce((
-           SELECT sum(f.credits) FROM licensing_funding f
-           JOIN licensing_consumptionrecord c ON c.id = f.consumption_id
-           WHERE f.voucher_id = v.id AND c.status <> 'failed'), 0),
-       e.id, e.licence_id IS NULL, e.subscription_id
+SELECT v.id, v.credits, v.locker_offset_cents, e.id, e.licence_id IS NULL, e.subscription_id
 FROM locker_voucher v JOIN orders_entitlement e ON e.id = v.entitlement_id
-WHERE v.redeemed_by_company_id = %s AND v.sku_id = %s AND v.status = 'redeemed'
-ORDER BY v.redeemed_at, v.id
+WHERE v.redeemed_by_company_id = %(company)s AND v.sku_id = %(sku)s AND v.status = 'redeemed'
+  AND v.locker_offset_cents < %(end)s AND v.locker_offset_cents + v.credits * 100 > %(start)s
+ORDER BY v.locker_offset_cents
 """
 # The licence, locked, if the caller's company owns it or holds a `manage` delegation for it.
 LICENCE = """
@@ -143,27 +146,28 @@ def audit(cur, actor: tuple, now: datetime, events: list[tuple]) -> None:
     cur.execute(AUDIT + ", ".join(rows), values)
 
 
-def claim(cur, company: int, key: str, operation: str, request: dict):
-    """None if the key is new, else the earlier result (the same request carried out)."""
+def claim(cur, company: int, key: str, operation: str, request: dict) -> bool:
+    """False if the key is new; True if this same request was already carried out."""
     if cur.execute(CLAIM, (company, key, operation, fingerprint(**request))).fetchone():
-        return None
-    op, print_, result = cur.execute(
-        "SELECT operation, fingerprint, result FROM core_idempotencyrecord "
+        return False
+    op, print_ = cur.execute(
+        "SELECT operation, fingerprint FROM core_idempotencyrecord "
         "WHERE company_id = %s AND key = %s",
         (company, key),
     ).fetchone()
     if op != operation or print_ != fingerprint(**request):
         raise Refused("409 Conflict", "idempotency_key_reused")
-    return result
+    return True
 
 
-def consumption_answer(cur, consumption_id: int) -> dict:
+def consumption_answer(cur, company: int, key: str) -> dict:
     row = cur.execute(
         "SELECT c.public_id, c.kind, c.status, c.failure_reason, l.activation_id, s.code, "
         "c.credits, c.details, c.created_at, c.completed_at FROM licensing_consumptionrecord c "
         "JOIN catalog_sku s ON s.id = c.sku_id "
-        "LEFT JOIN licensing_licence l ON l.id = c.licence_id WHERE c.id = %s",
-        (consumption_id,),
+        "LEFT JOIN licensing_licence l ON l.id = c.licence_id "
+        "WHERE c.company_id = %s AND c.idempotency_key = %s",
+        (company, key),
     ).fetchone()
     keys = (
         "id",
@@ -180,31 +184,42 @@ def consumption_answer(cur, consumption_id: int) -> dict:
     return dict(zip(keys, row, strict=True))
 
 
-def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, request, details, apply):
+def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, details, apply):
     """The consumption protocol, by hand: claim, lock, check, fund, apply, record, settle."""
     _, company, user = actor
-    earlier = claim(cur, company, key, f"consume.{kind}", request)
-    if earlier is not None:
-        return consumption_answer(cur, earlier["consumption"])
-    locker = cur.execute(LOCKER, (company, sku_id)).fetchone()
-    balance = cur.execute(BALANCE, (locker[0],)).fetchone()[0] if locker else Decimal(0)
-    if balance < credits:
+    cents = int(credits * 100)
+    locker = cur.execute(DEBIT, {"cents": cents, "company": company, "sku": sku_id}).fetchone()
+    if locker is None:
+        held = cur.execute(
+            "SELECT balance_cents FROM locker_locker WHERE company_id = %s AND sku_id = %s",
+            (company, sku_id),
+        ).fetchone()
         raise Refused(
             "409 Conflict",
             "insufficient_credits",
-            f"This needs {credits} credits of {sku_code}; your Digital Locker has {balance}.",
+            f"This needs {credits} credits of {sku_code}; your Digital Locker has "
+            f"{Decimal(held[0] if held else 0) / 100:.2f}.",
         )
-    fundings, needed = [], credits
-    for voucher, available, entitlement, unlinked, subscription in cur.execute(
-        PAYING_VOUCHERS, (company, sku_id)
-    ).fetchall():
-        if needed <= 0:
-            break
-        if available > 0:
-            share = min(available, needed)
-            fundings.append((voucher, share, entitlement, unlinked, subscription))
-            needed -= share
+    locker_id, balance, intake = locker
     now = datetime.now(UTC)
+    public_id = uuid.uuid4()
+    label = {
+        "create": "Create licence",
+        "renew": "Renew / extend",
+        "increase": "Increase quantity",
+    }[kind]
+    reason = f"{label} ({details['summary']})"
+    entry = cur.execute(
+        LEDGER,
+        (locker_id, "consumption", -credits, None, reason, f"consumption:{public_id}", now, user),
+    ).fetchone()[0]
+    start = intake - balance - cents
+    fundings = []
+    for voucher, voucher_credits, offset, entitlement, unlinked, subscription in cur.execute(
+        PAYING_VOUCHERS, {"company": company, "sku": sku_id, "start": start, "end": start + cents}
+    ).fetchall():
+        used = min(start + cents, offset + int(voucher_credits * 100)) - max(start, offset)
+        fundings.append((voucher, Decimal(used) / 100, entitlement, unlinked, subscription))
     licence_id, licence_events = apply(cur, fundings, now)
     unlinked = [f[2] for f in fundings if f[3]]
     if unlinked:
@@ -213,7 +228,6 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, request, detail
             "AND licence_id IS NULL",
             (licence_id, unlinked),
         )
-    public_id = uuid.uuid4()
     consumption = cur.execute(
         CONSUMPTION,
         (
@@ -230,20 +244,12 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, request, detail
             user,
         ),
     ).fetchone()[0]
-    cur.executemany(
-        "INSERT INTO licensing_funding (consumption_id, voucher_id, credits) VALUES (%s, %s, %s)",
-        [(consumption, f[0], f[1]) for f in fundings],
+    rows = [(consumption, f[0], f[1]) for f in fundings]
+    cur.execute(
+        "INSERT INTO licensing_funding (consumption_id, voucher_id, credits) VALUES "  # noqa: S608
+        + ", ".join(["(%s, %s, %s)"] * len(rows)),
+        [value for row in rows for value in row],
     )
-    label = {
-        "create": "Create licence",
-        "renew": "Renew / extend",
-        "increase": "Increase quantity",
-    }[kind]
-    reason = f"{label} ({details['summary']})"
-    entry = cur.execute(
-        LEDGER,
-        (locker[0], "consumption", -credits, None, reason, f"consumption:{consumption}", now, user),
-    ).fetchone()[0]
     audit(
         cur,
         actor,
@@ -270,7 +276,6 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, request, detail
             ),
         ],
     )
-    cur.execute(SETTLE, (Jsonb({"consumption": consumption}), company, key))
     return {
         "id": public_id,
         "kind": kind,
@@ -339,6 +344,10 @@ def create(cur, actor, body: dict) -> dict:
             (company, "licence.created", "licensing.licence", licence, activation_id, None, state)
         ]
 
+    key = body["idempotency_key"]
+    request = {"sku": body["sku"], "quantity": quantity, "terms": terms, "start": start}
+    if claim(cur, company, key, "consume.create", request):
+        return consumption_answer(cur, company, key)
     result = consume(
         cur,
         actor,
@@ -346,8 +355,7 @@ def create(cur, actor, body: dict) -> dict:
         sku_id=sku_id,
         sku_code=body["sku"],
         credits=credits,
-        key=body["idempotency_key"],
-        request={"sku": body["sku"], "quantity": quantity, "terms": terms, "start": start},
+        key=key,
         details=details,
         apply=apply,
     )
@@ -381,16 +389,9 @@ def change(cur, actor, activation_id: str, what: str, body: dict) -> dict:
     else:
         new_quantity = int(body["quantity"])
         request = {"licence": aid, "quantity": new_quantity}
-    # A request already carried out gets its first answer, before the state is checked.
-    earlier = cur.execute(
-        "SELECT operation, fingerprint, result FROM core_idempotencyrecord "
-        "WHERE company_id = %s AND key = %s",
-        (company, key),
-    ).fetchone()
-    if earlier is not None:
-        if (earlier[0], earlier[1]) != (f"consume.{what}", fingerprint(**request)):
-            raise Refused("409 Conflict", "idempotency_key_reused")
-        return consumption_answer(cur, earlier[2]["consumption"])
+    # Claimed before the state is checked: a request already carried out gets its first answer.
+    if claim(cur, company, key, f"consume.{what}", request):
+        return consumption_answer(cur, company, key)
     if suspended:
         raise Refused("409 Conflict", "licence_suspended")
     before = licence_state(aid, sku_code, quantity, start, end)
@@ -460,7 +461,6 @@ def change(cur, actor, activation_id: str, what: str, body: dict) -> dict:
         sku_code=sku_code,
         credits=credits,
         key=key,
-        request=request,
         details=details,
         apply=apply,
     )
@@ -479,27 +479,31 @@ def redeem(cur, actor, body: dict) -> dict:
         raise Refused("429 Too Many Requests", "rate_limited")
     code = codes.normalize(body["code"])
     key = body["idempotency_key"]
-    earlier = claim(cur, company, key, "voucher.redeem", {"code": code})
-    if earlier is not None:
-        raise Refused("409 Conflict", "replayed")
+    replayed = claim(cur, company, key, "voucher.redeem", {"code": code})
     row = cur.execute(VOUCHER, (code,)).fetchone()
     if row is None:
         raise Refused("404 Not Found", "voucher_not_found")
     voucher, status, credits, sku_id, line, issued, sku_code, product, po_number, sub = row
+    if replayed:
+        raise Refused("409 Conflict", "replayed")
     if status != "unredeemed":
         raise Refused("409 Conflict", "voucher_redeemed")
     now = datetime.now(UTC)
+    cents = int(credits * 100)
+    # The locker, created if need be, locked and credited: one upsert.
+    locker, intake = cur.execute(
+        "INSERT INTO locker_locker (company_id, sku_id, balance_cents, intake_cents) "
+        "VALUES (%(company)s, %(sku)s, %(cents)s, %(cents)s) ON CONFLICT (company_id, sku_id) "
+        "DO UPDATE SET balance_cents = locker_locker.balance_cents + excluded.balance_cents, "
+        "intake_cents = locker_locker.intake_cents + excluded.intake_cents "
+        "RETURNING id, intake_cents",
+        {"company": company, "sku": sku_id, "cents": cents},
+    ).fetchone()
     cur.execute(
         "UPDATE locker_voucher SET status = 'redeemed', redeemed_by_company_id = %s, "
-        "redeemed_by_id = %s, redeemed_at = %s WHERE id = %s",
-        (company, user, now, voucher),
+        "redeemed_by_id = %s, redeemed_at = %s, locker_offset_cents = %s WHERE id = %s",
+        (company, user, now, intake - cents, voucher),
     )
-    # The locker, created if need be, and locked: an upsert takes the row lock either way.
-    locker = cur.execute(
-        "INSERT INTO locker_locker (company_id, sku_id) VALUES (%s, %s) ON CONFLICT "
-        "(company_id, sku_id) DO UPDATE SET company_id = excluded.company_id RETURNING id",
-        (company, sku_id),
-    ).fetchone()[0]
     reason = f"Voucher {code} redeemed"
     entry = cur.execute(
         LEDGER, (locker, "redemption", credits, voucher, reason, f"voucher:{voucher}", now, user)
@@ -535,7 +539,6 @@ def redeem(cur, actor, body: dict) -> dict:
         "WHERE l.id = %s AND o.company_id = %s AND o.status = 'placed' FOR UPDATE OF o",
         (line, company),
     ).fetchone()
-    cur.execute(SETTLE, (Jsonb({"voucher": voucher}), company, key))
     company_name = cur.execute(
         "SELECT name FROM accounts_company WHERE id = %s", (company,)
     ).fetchone()[0]
