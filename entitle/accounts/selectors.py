@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from entitle.accounts.errors import InvitationNotFound
 from entitle.accounts.models import ApiToken, Company, Invitation, User, hash_token
-from entitle.core import links
+from entitle.core import links, statements
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
 from entitle.core.policy import Action
@@ -64,14 +64,17 @@ def api_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
     )
 
 
+# Every API request runs this: compiled once (see entitle.core.statements).
+ACTIVE_TOKEN = statements.Select(
+    ApiToken, related=("company", "created_by"), where="t.key_hash = %s AND t.revoked_at IS NULL"
+)
+
+
 def api_token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret. This is what establishes an API actor, so it cannot
     start from `visible_to` (there is no actor yet); it checks everything an actor needs."""
-    try:
-        token = ApiToken.objects.select_related("company", "created_by").get(
-            key_hash=hash_token(secret), revoked_at__isnull=True
-        )
-    except ApiToken.DoesNotExist:
+    token = ACTIVE_TOKEN.one([hash_token(secret)])
+    if token is None:
         return None
     creator = token.created_by
     if not creator.is_active or creator.company_id != token.company_id:

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from entitle.core import statements
 from entitle.core.actor import Actor
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, rule
@@ -117,7 +118,7 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _pending.reset(token)
-    AuditEvent.objects.bulk_create(pending)
+    statements.insert(pending)
 
 
 def record(
@@ -147,7 +148,7 @@ def record(
     )
     pending = _pending.get()
     if pending is None:
-        event.save(force_insert=True)
+        statements.insert([event])
     else:
         pending.append(event)
     return event

@@ -6,12 +6,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Sku
-from entitle.core import audit, codes, hooks, idempotency, ratelimit
+from entitle.core import audit, codes, hooks, idempotency, ratelimit, statements
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
@@ -91,6 +90,23 @@ def _locker_sql() -> tuple[str, str, str]:
 MOVE_SQL, CREDIT_SQL, BALANCE_SQL = _locker_sql()
 
 
+# The vouchers whose place in the locker's intake, [offset, offset + credits), overlaps a debit.
+PAYING_VOUCHERS = statements.Select(
+    Voucher,
+    related=("entitlement",),
+    where="t.redeemed_by_company_id = %s AND t.sku_id = %s AND t.status = %s "
+    "AND t.locker_offset_cents < %s AND t.locker_offset_cents + t.credits * 100 > %s",
+    order_by="t.locker_offset_cents",
+)
+# A voucher by its code, locked, with what an answer about it shows.
+VOUCHER_BY_CODE = statements.Select(
+    Voucher,
+    related=("sku__product", "line__po", "entitlement", "redeemed_by_company"),
+    where="t.code = %s",
+    lock=True,
+)
+
+
 @dataclass(frozen=True)
 class LedgerChange:
     entry: LedgerEntry
@@ -139,7 +155,7 @@ def ledger_append(
                 f"{from_cents(held[0] if held else 0)}."
             )
     locker_id, balance_cents, intake_cents = row
-    entry = LedgerEntry.objects.create(
+    entry = LedgerEntry(
         locker_id=locker_id,
         kind=kind,
         amount=amount,
@@ -148,6 +164,7 @@ def ledger_append(
         idempotency_key=idempotency_key,
         created_by=actor.user,
     )
+    statements.insert([entry])
     record(
         actor=actor,
         action=AuditAction(f"ledger.{kind}"),
@@ -172,23 +189,12 @@ def vouchers_paying(
     these are the vouchers whose place in the locker's intake overlaps the debit — one indexed
     look-up, however many vouchers the locker ever took in. With their entitlements."""
     start, end = in_cents(spent_before), in_cents(spent_before + credits)
-    vouchers = (
-        Voucher.objects.filter(
-            redeemed_by_company=company,
-            sku=sku,
-            status=Voucher.Status.REDEEMED,
-            locker_offset_cents__lt=end,
-        )
-        .alias(upto=F("locker_offset_cents") + F("credits") * 100)
-        .filter(upto__gt=start)
-        .select_related("entitlement")
-        .order_by("locker_offset_cents")
-    )
     shares = []
-    for voucher in vouchers:
+    for voucher in PAYING_VOUCHERS.all([company.pk, sku.pk, Voucher.Status.REDEEMED, end, start]):
         offset = voucher.locker_offset_cents
         used = min(end, offset + in_cents(voucher.credits)) - max(start, offset)
-        shares.append((voucher, from_cents(used)))
+        if used > 0:
+            shares.append((voucher, from_cents(used)))
     return shares
 
 
@@ -228,17 +234,11 @@ def voucher_redeem(*, actor: Actor, code: str | None, idempotency_key: str) -> V
             operation="voucher.redeem",
             request_fingerprint=idempotency.fingerprint(code=code),
         )
-        try:
-            # Redeeming needs only the code: it is the bearer's proof, so this look-up does not
-            # go through visible_to (nobody may *see* a voucher they have not redeemed yet).
-            # With what the answer shows, so that nothing is loaded lazily afterwards.
-            voucher = (
-                Voucher.objects.select_for_update(of=("self",))
-                .select_related("sku__product", "line__po", "entitlement", "redeemed_by_company")
-                .get(code=code)
-            )
-        except Voucher.DoesNotExist as exc:
-            raise VoucherNotFound(field="code") from exc
+        # Redeeming needs only the code: it is the bearer's proof, so this look-up does not
+        # go through visible_to (nobody may *see* a voucher they have not redeemed yet).
+        voucher = VOUCHER_BY_CODE.one([code])
+        if voucher is None:
+            raise VoucherNotFound(field="code")
         if earlier is not None:
             # The same request again (the fingerprint is the code's): its first answer.
             return voucher

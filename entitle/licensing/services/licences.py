@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
-from entitle.core import audit, codes, idempotency
+from entitle.core import audit, codes, idempotency, statements
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
@@ -258,10 +258,12 @@ def _consume(
     else:
         consumption.licence = licence
         consumption.complete(timezone.now())
-    consumption.save(force_insert=True)
-    Funding.objects.bulk_create(
-        Funding(consumption=consumption, voucher=voucher, credits=share)
-        for voucher, share in shares
+    statements.insert([consumption])
+    statements.insert(
+        [
+            Funding(consumption=consumption, voucher=voucher, credits=share)
+            for voucher, share in shares
+        ]
     )
     record(
         actor=actor,
@@ -308,7 +310,7 @@ def licence_create(
     credits, start, end = _creation(sku, _clean_quantity(quantity), _clean_terms(terms), start_date)
 
     def apply(shares: Shares) -> Licence:
-        licence = Licence.objects.create(
+        licence = Licence(
             activation_id=_new_activation_id(shares),
             product=sku.product,
             sku=sku,
@@ -318,6 +320,7 @@ def licence_create(
             owner=actor.company,
             created_by=actor.user,
         )
+        statements.insert([licence])
         _link_entitlements(licence, shares)
         record(
             actor=actor,
