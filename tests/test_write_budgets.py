@@ -8,8 +8,9 @@ many vouchers and ledger entries, and must not grow with them (bench/consume.py 
 time).
 
 Licence create, in order: token → SKU → claim the idempotency key → lock the locker, check and
-move its balance (one UPDATE) → ledger entry → the vouchers that pay → savepoint → licence →
-release → consumption record → fundings → audit events (one INSERT for all three).
+move its balance (one UPDATE) → ledger entry → the vouchers that pay → licence → consumption
+record → fundings → audit events (one INSERT for all three). A renewal applies its change
+inside a savepoint (signing its new licence files may fail: the credits then come back).
 """
 
 import json
@@ -22,17 +23,18 @@ from entitle.locker.services import voucher_redeem
 from entitle.orders.services import LineInput, po_fulfil, po_record
 
 BUDGETS = {
-    # Token, SKU, the outer SAVEPOINT/RELEASE (BEGIN/COMMIT in use) and the 11 above; plus,
+    # Token, SKU, the outer SAVEPOINT/RELEASE (BEGIN/COMMIT in use) and the 9 above; plus,
     # when the credits come from a voucher that pays for the first time, the link of its
     # entitlement to the licence and (one voucher paying all) whether its Subscription ID is
     # free to become the Activation ID.
-    "create": 16,
+    "create": 14,
     # Token, lock the licence (with the policy), claim, locker, entry, vouchers, savepoint,
     # licence update, its devices (files to re-issue), release, record, fundings, events; plus
     # an entitlement's first link.
     "renew": 16,
-    # As renew, without the devices: the new quantity waits for "Add License".
-    "increase": 15,
+    # As renew, without the devices (the new quantity waits for "Add License") and without the
+    # savepoint.
+    "increase": 13,
     # Token, claim, the voucher (locked, with what the answer shows), locker, entry, voucher
     # update, a shop order waiting for it, audit events.
     "redeem": 11,

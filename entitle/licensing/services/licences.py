@@ -10,6 +10,7 @@ tests/test_write_budgets.py.
 
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -205,13 +206,17 @@ def _consume(
     idempotency_key: str,
     details: dict,
     apply: Callable[[Shares], Licence],
+    may_fail: bool,
 ) -> ConsumptionRecord:
     """The consumption protocol, inside the caller's transaction and audit batch, after its
     `_claim` (and under its licence lock, if any): take the credits from the locker (locked
     until the end of the transaction; refused whole if they are not there), find the vouchers
     that pay, apply the change, then write the consumption record, its fundings and its event.
-    If applying fails, everything it did is rolled back to a savepoint, a reversing entry
-    returns the credits and the record says why it failed — in the same transaction."""
+
+    If applying `may_fail` (a renewal signs new licence files), it runs inside a savepoint:
+    when it fails, everything it did is rolled back, a reversing entry returns the credits and
+    the record says why it failed — in the same transaction. Otherwise (every rule was checked
+    before the credits were taken) an unexpected error rolls the whole request back."""
     key = idempotency_key.strip()
     record_id = uuid.uuid4()
     label = ConsumptionRecord.Kind(kind).label
@@ -241,9 +246,11 @@ def _consume(
         created_at=timezone.now(),
     )
     try:
-        with transaction.atomic(), audit.batch():
+        with transaction.atomic() if may_fail else nullcontext(), audit.batch():
             licence = apply(shares)
     except DomainError as error:
+        if not may_fail:
+            raise
         if credits > 0:
             ledger_append(
                 actor=actor,
@@ -351,6 +358,7 @@ def licence_create(
                 "summary": f"{quantity} × {terms} term{'s' if terms > 1 else ''}",
             },
             apply=apply,
+            may_fail=False,
         )
 
 
@@ -411,6 +419,7 @@ def licence_increase(
                 "summary": f"{before['quantity']} → {quantity}",
             },
             apply=apply,
+            may_fail=False,
         )
 
 
@@ -460,6 +469,7 @@ def licence_renew(
                 "summary": f"{terms} term{'s' if terms > 1 else ''} to {end}",
             },
             apply=apply,
+            may_fail=True,
         )
 
 
