@@ -10,7 +10,9 @@ schemas, forms, template tags, tasks, admin, management commands — must start 
 - `_default_manager` / `_base_manager`;
 - a related manager queried from an object (`company.licences.all()`), which skips the related
   model's rule unless it was filled by a `RestrictedPrefetch`;
-- raw SQL (`.raw(`, `.extra(`, `RawSQL`, a database `cursor()`).
+- raw SQL (`.raw(`, `.extra(`, `RawSQL`, a database `cursor()`);
+- a statement compiled once (`entitle.core.statements.Select`), reported under the name it is
+  declared as (it runs wherever that name is used).
 
 Out of scope, with the reason: models and the policy rules themselves (they *are* the policy),
 services (every write: they lock rows they fetched through the policy, by primary key),
@@ -137,6 +139,16 @@ class _Visitor(ast.NodeVisitor):
             self.report(node, f"{name} reads the default manager")
         elif name in RAW_SQL_CALLS:
             self.report(node, f"raw SQL ({name})")
+        elif name == "Select":
+            target = self.parents.get(node)
+            declared = (
+                target.targets[0].id
+                if isinstance(target, ast.Assign) and isinstance(target.targets[0], ast.Name)
+                else ".".join(self.scope) or "<module>"
+            )
+            self.findings.append(
+                Finding(self.path, declared, node.lineno, "a compiled statement (Select)")
+            )
         self.generic_visit(node)
 
 
