@@ -1,5 +1,6 @@
 """Entitle licence verifier for licensed products: offline licence files and online answers."""
 
+from entitle_client.ids import normalize_activation_id, normalize_host_id
 from entitle_client.keys import KeySet, KeySetError
 from entitle_client.licence import LicenceCheck, Status, verify_licence
 from entitle_client.online import (
@@ -7,10 +8,11 @@ from entitle_client.online import (
     UntrustedAnswer,
     ValidationAnswer,
     activate,
+    deactivate,
     fetch_keys,
     validate,
 )
-from entitle_client.store import LicenceRejected, LicenceStore, SupersededLicence
+from entitle_client.store import LicenceRejected, LicenceStore, NoLicence, SupersededLicence
 
 __all__ = [
     "KeySet",
@@ -18,13 +20,17 @@ __all__ = [
     "LicenceCheck",
     "LicenceRejected",
     "LicenceStore",
+    "NoLicence",
     "OnlineError",
     "Status",
     "SupersededLicence",
     "UntrustedAnswer",
     "ValidationAnswer",
     "activate",
+    "deactivate",
     "fetch_keys",
+    "normalize_activation_id",
+    "normalize_host_id",
     "validate",
     "verify_licence",
 ]

@@ -19,8 +19,11 @@ def status_line(check: LicenceCheck) -> str:
     if not check.may_run:
         return f"{check.status}: cannot run"
     days = "1 day" if check.days_left == 1 else f"{check.days_left} days"
-    renew = " — renew now" if check.status is Status.GRACE else ""
-    return f"{check.status}: {days} left{renew}"
+    advice = {
+        Status.GRACE: " — renew now",
+        Status.LEASE_GRACE: " — connect to the licence server",
+    }.get(check.status, "")
+    return f"{check.status}: {days} left{advice}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,8 @@
-"""Compact JWS (RFC 7515) signed with Ed25519 (`alg: EdDSA`, RFC 8037), and the licence armour."""
+"""Compact JWS (RFC 7515) signed with Ed25519 (`alg: EdDSA`, RFC 8037), and the text armour.
+
+The one definition of the wire format (docs/licence-files.md): the server signs licence files and
+answers with `sign`, products verify them with `verify`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-BEGIN = "-----BEGIN ENTITLE LICENCE-----"
-END = "-----END ENTITLE LICENCE-----"
+LICENCE_LABEL = "ENTITLE LICENCE"
+BEGIN = f"-----BEGIN {LICENCE_LABEL}-----"
+END = f"-----END {LICENCE_LABEL}-----"
 LINE_LENGTH = 64
 MAX_TOKEN_LENGTH = 64 * 1024
 SIGNATURE_LENGTH = 64
@@ -58,20 +63,33 @@ def b64url_decode(text: str) -> bytes:
     return binascii.a2b_base64(data.translate(_TO_STANDARD) + b"=" * (-rest % 4))
 
 
-def armour(token: str) -> str:
-    """Wrap a compact JWS in the licence armour, 64 characters a line."""
+def _json(value: Mapping[str, Any], *, sort_keys: bool = False) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode()
+
+
+def sign(claims: Mapping[str, Any], *, key: Ed25519PrivateKey, kid: str, typ: str) -> str:
+    """A compact JWS over `claims` (compact JSON, keys sorted), header `alg`, `kid`, `typ`."""
+    header = {"alg": "EdDSA", "kid": kid, "typ": typ}
+    signing_input = f"{b64url_encode(_json(header))}.{b64url_encode(_json(claims, sort_keys=True))}"
+    signature = key.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def armour(token: str, label: str = LICENCE_LABEL) -> str:
+    """Wrap a compact JWS in the armour (`-----BEGIN <label>-----`), 64 characters a line."""
     lines = [token[i : i + LINE_LENGTH] for i in range(0, len(token), LINE_LENGTH)]
-    return "\n".join([BEGIN, *lines, END]) + "\n"
+    return "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"]) + "\n"
 
 
-def unarmour(text: str) -> str:
+def unarmour(text: str, label: str = LICENCE_LABEL) -> str:
     """The compact JWS inside the armour (or a bare compact JWS), white space removed.
 
     Only white space may surround the armour, and both armour lines must be present.
     """
+    begin, end = f"-----BEGIN {label}-----", f"-----END {label}-----"
     body = text.strip()
-    if body.startswith(BEGIN) and body.endswith(END) and len(body) >= len(BEGIN) + len(END):
-        body = body[len(BEGIN) : -len(END)]
+    if body.startswith(begin) and body.endswith(end) and len(body) >= len(begin) + len(end):
+        body = body[len(begin) : -len(end)]
     if "-----" in body:
         raise MalformedJWS("armour lines are missing or damaged")
     return "".join(body.split())
@@ -89,7 +107,7 @@ def verify(token: str, keys: Mapping[str, Ed25519PublicKey], *, typ: str) -> Ver
     if len(parts) != 3:
         raise MalformedJWS("not a compact JWS (header.payload.signature)")
     header_b64, payload_b64, signature_b64 = parts
-    header = _json_part(header_b64, "header")
+    header = json_part(header_b64, "header")
     if header.get("alg") != "EdDSA":
         raise BadSignature(f"alg {header.get('alg')!r} is not EdDSA")
     if header.get("typ") != typ:
@@ -107,12 +125,12 @@ def verify(token: str, keys: Mapping[str, Ed25519PublicKey], *, typ: str) -> Ver
         key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"))
     except InvalidSignature:
         raise BadSignature("the signature does not match") from None
-    return VerifiedJWS(dict(header), dict(_json_part(payload_b64, "payload")))
+    return VerifiedJWS(dict(header), dict(json_part(payload_b64, "payload")))
 
 
 @functools.lru_cache(maxsize=16)
-def _json_part(part: str, name: str) -> dict[str, Any]:
-    """The JSON object a base64url part encodes.
+def json_part(part: str, name: str) -> dict[str, Any]:
+    """The JSON object a base64url part encodes (unverified: read a header with it).
 
     Decoding is a pure function of the text, so the last few are cached: a product checks the
     same licence file again and again (the signature is verified every time; callers get copies).

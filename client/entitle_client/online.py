@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from entitle_client import jws
+from entitle_client.ids import normalize_activation_id, normalize_host_id
 from entitle_client.keys import KeySet, KeySetError
 from entitle_client.licence import Status, verify_licence
 
@@ -29,7 +30,8 @@ class UntrustedAnswer(OnlineError):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ValidationAnswer:
-    """The signed answer's claims; `licence` is the verified licence file `activate` returned."""
+    """The signed answer's claims; `licence` is the verified licence file the answer carried
+    (an activation, a renewed lease, a newer file than the product's `serial`)."""
 
     valid: bool
     code: str
@@ -37,34 +39,59 @@ class ValidationAnswer:
     days_left: int | None
     end: date | None
     serial: int | None
+    iat: int
+    lease_until: date | None
     claims: dict[str, Any]
     licence: str | None = None
 
 
 def activate(
-    base_url: str, *, activation_id: str, host_id: str, keys: KeySet, timeout: float = 10
+    base_url: str,
+    *,
+    activation_id: str,
+    host_id: str,
+    keys: KeySet,
+    device_name: str = "",
+    installation_key: str | None = None,
+    timeout: float = 10,
 ) -> ValidationAnswer:
-    """Activate this device. A licence file in the answer must verify, be for this host and this
-    activation; `LicenceStore.install` applies the remaining rules when it is installed."""
-    answer, body = _exchange(base_url, "activate", activation_id, host_id, keys, timeout)
-    licence = body.get("licence")
-    if licence is None:
-        return answer
-    if not isinstance(licence, str):
-        raise UntrustedAnswer("the licence is not text")
-    check = verify_licence(licence, keys=keys, host_id=host_id)
-    if check.status in (Status.INVALID_SIGNATURE, Status.WRONG_DEVICE) or check.claims is None:
-        raise UntrustedAnswer(f"the licence does not verify: {check.message}")
-    if check.claims["activation_id"] != activation_id:
-        raise UntrustedAnswer("the licence is for another activation")
-    return dataclasses.replace(answer, licence=licence)
+    """Activate this device (within the licence's seats). A licence file in the answer must
+    verify, be for this host and this activation; `LicenceStore.install` applies the remaining
+    rules when it is installed. `installation_key` pins this installation to the binding."""
+    extra: dict[str, Any] = {"device_name": device_name}
+    if installation_key is not None:
+        extra["installation_key"] = installation_key
+    return _exchange(base_url, "activate", activation_id, host_id, keys, timeout, extra)
 
 
 def validate(
-    base_url: str, *, activation_id: str, host_id: str, keys: KeySet, timeout: float = 10
+    base_url: str,
+    *,
+    activation_id: str,
+    host_id: str,
+    keys: KeySet,
+    serial: int | None = None,
+    timeout: float = 10,
 ) -> ValidationAnswer:
-    """Ask the server whether this activation may run on this device."""
-    return _exchange(base_url, "validate", activation_id, host_id, keys, timeout)[0]
+    """May this activation run on this device? Renews the lease; the answer carries a fresh
+    licence file when the lease was renewed or the server has a newer one than `serial`."""
+    extra = {} if serial is None else {"serial": serial}
+    return _exchange(base_url, "validate", activation_id, host_id, keys, timeout, extra)
+
+
+def deactivate(
+    base_url: str,
+    *,
+    activation_id: str,
+    host_id: str,
+    keys: KeySet,
+    proof: str | None = None,
+    timeout: float = 10,
+) -> ValidationAnswer:
+    """Free this device's seat (`DEACTIVATED`); `proof` is the installation's signed
+    deactivation proof, required when the binding has an installation key."""
+    extra = {} if proof is None else {"proof": proof}
+    return _exchange(base_url, "deactivate", activation_id, host_id, keys, timeout, extra)
 
 
 def fetch_keys(base_url: str, *, timeout: float = 10) -> KeySet:
@@ -79,12 +106,21 @@ def fetch_keys(base_url: str, *, timeout: float = 10) -> KeySet:
 
 
 def _exchange(
-    base_url: str, action: str, activation_id: str, host_id: str, keys: KeySet, timeout: float
-) -> tuple[ValidationAnswer, dict[str, Any]]:
-    nonce = secrets.token_urlsafe(16)
-    request = {"activation_id": activation_id, "host_id": host_id, "nonce": nonce}
+    base_url: str,
+    action: str,
+    activation_id: str,
+    host_id: str,
+    keys: KeySet,
+    timeout: float,
+    extra: dict[str, Any],
+) -> ValidationAnswer:
+    echoed = {
+        "activation_id": normalize_activation_id(activation_id),
+        "host_id": normalize_host_id(host_id),
+        "nonce": secrets.token_urlsafe(16),
+    }
     url = f"{base_url.rstrip('/')}/api/v1/product/{action}"
-    status, body = _request(url, request, timeout)
+    status, body = _request(url, {**echoed, **extra}, timeout)
     token = body.get("token")
     if not isinstance(token, str):
         raise OnlineError(f"{action} answered HTTP {status} without a token")
@@ -92,29 +128,45 @@ def _exchange(
         claims = jws.verify(token, keys, typ=VALIDATION_TYP).claims
     except jws.JWSError as exc:
         raise UntrustedAnswer(f"the answer does not verify: {exc}") from None
-    for name, sent in request.items():
+    for name, sent in echoed.items():
         if claims.get(name) != sent:
             raise UntrustedAnswer(f"the answer's {name} is not this request's")
-    return _answer(claims), body
+    answer = _answer(claims)
+    licence = body.get("licence")
+    if licence is None:
+        return answer
+    if not isinstance(licence, str):
+        raise UntrustedAnswer("the licence is not text")
+    check = verify_licence(licence, keys=keys, host_id=echoed["host_id"])
+    if check.status in (Status.INVALID_SIGNATURE, Status.WRONG_DEVICE) or check.claims is None:
+        raise UntrustedAnswer(f"the licence does not verify: {check.message}")
+    if check.claims["activation_id"] != echoed["activation_id"]:
+        raise UntrustedAnswer("the licence is for another activation")
+    return dataclasses.replace(answer, licence=licence)
 
 
 def _answer(claims: dict[str, Any]) -> ValidationAnswer:
     if claims.get("iss") != "entitle":
         raise UntrustedAnswer("the answer's issuer is not entitle")
-    end = _claim(claims, "end", str)
-    try:
-        end_date = None if end is None else date.fromisoformat(end)
-    except ValueError:
-        raise UntrustedAnswer("the answer's end is not a date") from None
     return ValidationAnswer(
         valid=_claim(claims, "valid", bool, required=True),
         code=_claim(claims, "code", str, required=True),
         status=_claim(claims, "status", str),
         days_left=_claim(claims, "days_left", int),
-        end=end_date,
+        end=_date_claim(claims, "end"),
         serial=_claim(claims, "serial", int),
+        iat=_claim(claims, "iat", int, required=True),
+        lease_until=_date_claim(claims, "lease_until"),
         claims=claims,
     )
+
+
+def _date_claim(claims: dict[str, Any], name: str) -> date | None:
+    value = _claim(claims, name, str)
+    try:
+        return None if value is None else date.fromisoformat(value)
+    except ValueError:
+        raise UntrustedAnswer(f"the answer's {name} is not a date") from None
 
 
 def _claim(claims: dict[str, Any], name: str, kind: type, *, required: bool = False) -> Any:
@@ -125,7 +177,7 @@ def _claim(claims: dict[str, Any], name: str, kind: type, *, required: bool = Fa
 
 
 def _request(
-    url: str, payload: dict[str, str] | None, timeout: float
+    url: str, payload: dict[str, Any] | None, timeout: float
 ) -> tuple[int, dict[str, Any]]:
     """POST `payload` (or GET) as JSON; the status and the JSON object answered."""
     if not url.startswith(("https://", "http://")):

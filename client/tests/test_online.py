@@ -1,20 +1,23 @@
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from entitle_client import (
     KeySet,
+    LicenceStore,
     OnlineError,
+    Status,
     UntrustedAnswer,
     ValidationAnswer,
     activate,
     fetch_keys,
     validate,
 )
+from entitle_client.airgap import read_deactivation_proof
 from factory import ACTIVATION_ID, HOST_ID, VALIDATION_TYP, Signer, jwks
 
 Responder = Callable[[str, dict[str, Any]], tuple[int, bytes]]
@@ -115,7 +118,7 @@ def test_validate(server, signer, keys):
     ((method, path, request),) = server.requests
     assert (method, path) == ("POST", "/api/v1/product/validate")
     assert set(request) == {"activation_id", "host_id", "nonce"}
-    assert (request["activation_id"], request["host_id"]) == (ACTIVATION_ID, HOST_ID)
+    assert (request["activation_id"], request["host_id"]) == (ACTIVATION_ID, HOST_ID.upper())
     assert len(request["nonce"]) >= 16
 
 
@@ -304,3 +307,100 @@ def test_fetch_keys_errors(server, status, body):
     server.respond = lambda path, request: (status, body)
     with pytest.raises(OnlineError):
         fetch_keys(server.base_url)
+
+
+# --- Normalised identifiers, NOT_FOUND, leases, deactivation (device trust). ---
+
+
+def test_a_lower_case_key_and_host_are_sent_normalised_and_the_answer_trusted(server, signer, keys):
+    server.respond = signed(signer)
+    answer = validate(
+        server.base_url,
+        activation_id=" 7kq2m xh4pa 9rtcw en3bz",
+        host_id="Host-4F1C9E2A7B ",
+        keys=keys,
+    )
+    assert (answer.valid, answer.code) == (True, "VALID")
+    request = server.requests[0][2]
+    assert (request["activation_id"], request["host_id"]) == (ACTIVATION_ID, "HOST-4F1C9E2A7B")
+
+
+def test_a_mistyped_key_is_reported_as_not_found(server, signer, keys):
+    server.respond = signed(
+        signer, valid=False, code="NOT_FOUND", status=None, days_left=None, end=None
+    )
+    answer = validate(
+        server.base_url, activation_id="7kq2m-xh4pa-9rtcw-en3by", host_id="h", keys=keys
+    )
+    assert (answer.valid, answer.code) == (False, "NOT_FOUND")
+    assert answer.claims["activation_id"] == "7KQ2M-XH4PA-9RTCW-EN3BY"
+
+
+@pytest.fixture
+def store(tmp_path, keys):
+    return LicenceStore(tmp_path / "licence.lic", keys=keys, host_id=HOST_ID)
+
+
+def with_licence(signer: Signer, licence: str | None, **overrides: Any) -> Responder:
+    def respond(path: str, request: dict[str, Any]) -> tuple[int, bytes]:
+        token = signer.token(answer_claims(request, **overrides), typ=VALIDATION_TYP)
+        return 200, json.dumps({"token": token, "licence": licence}).encode()
+
+    return respond
+
+
+def test_the_store_activates_with_its_installation_key(server, signer, store):
+    server.respond = with_licence(signer, signer.licence(host_id=HOST_ID.upper(), serial=1))
+    answer = store.activate(server.base_url, ACTIVATION_ID.lower(), device_name="rack 3")
+    assert answer.code == "VALID"
+    request = server.requests[0][2]
+    assert request["installation_key"] == store.installation_id()
+    assert request["device_name"] == "rack 3"
+    assert store.current().claims["serial"] == 1
+
+
+def test_refresh_sends_the_serial_and_installs_the_renewed_lease(server, signer, store):
+    store.install(signer.licence(serial=1, lease_until="2026-01-10"))
+    renewed = signer.licence(serial=2, lease_until="2036-01-10", end="2036-06-01")
+    server.respond = with_licence(signer, renewed, lease_until="2036-01-10")
+    answer = store.refresh(server.base_url)
+    assert answer.lease_until == date(2036, 1, 10)
+    assert server.requests[0][1] == "/api/v1/product/validate"
+    assert server.requests[0][2]["serial"] == 1
+    assert store.current().claims["serial"] == 2
+    assert store.trusted_time == answer.iat
+
+
+def test_a_foreign_licence_in_a_validation_answer_is_untrusted(server, signer, store):
+    store.install(signer.licence(serial=1))
+    server.respond = with_licence(signer, signer.licence(host_id="another", serial=2))
+    with pytest.raises(UntrustedAnswer):
+        store.refresh(server.base_url)
+    assert store.current().claims["serial"] == 1
+
+
+def test_online_deactivation_sends_a_proof_and_removes_the_file(server, signer, store):
+    store.install(signer.licence(serial=3))
+    server.respond = signed(signer, valid=False, code="DEACTIVATED")
+    answer = store.deactivate(server.base_url)
+    assert answer.code == "DEACTIVATED"
+    _, path, request = server.requests[0]
+    assert path == "/api/v1/product/deactivate"
+    assert read_deactivation_proof(request["proof"])["serial"] == 3
+    assert not store.path.exists()
+
+
+def test_a_refused_deactivation_keeps_the_file(server, signer, store):
+    store.install(signer.licence(serial=3))
+    server.respond = signed(signer, valid=False, code="PROOF_REQUIRED")
+    assert store.deactivate(server.base_url).code == "PROOF_REQUIRED"
+    assert store.path.exists()
+
+
+def test_an_answer_from_the_future_marks_the_clock(server, signer, store):
+    store.install(signer.licence(serial=1))
+    future = int(datetime.now(UTC).timestamp()) + 3600
+    server.respond = signed(signer, iat=future)
+    store.refresh(server.base_url)
+    assert store.clock_tampered()
+    assert store.current().status is Status.CLOCK_TAMPERED

@@ -80,7 +80,7 @@ def test_another_activation_is_accepted_whatever_its_serial(store, signer):
         (lambda s: s.licence(host_id="another-host", serial=9), Status.WRONG_DEVICE),
         (
             lambda s: s.licence(iat=int((NOW + timedelta(minutes=6)).timestamp()), serial=9),
-            Status.ISSUED_IN_FUTURE,
+            Status.CLOCK_TAMPERED,
         ),
         (lambda s: Signer(s.kid).licence(serial=9), Status.INVALID_SIGNATURE),
         (lambda s: "garbage", Status.INVALID_SIGNATURE),
@@ -95,7 +95,10 @@ def test_rejected_files_leave_the_stored_file_untouched(store, signer, make, sta
     assert refused.value.check.status is status
     assert not isinstance(refused.value, SupersededLicence)
     assert store.path.read_bytes() == before
-    assert sorted(p.name for p in store.path.parent.iterdir()) == ["licence.lic"]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [
+        "licence.lic",
+        "licence.lic.state",
+    ]
 
 
 def test_a_rejected_first_file_installs_nothing(store, signer):
@@ -121,7 +124,10 @@ def test_the_write_is_atomic(store, signer, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         install(store, signer.licence(serial=2))
     assert store.path.read_bytes() == before
-    assert sorted(p.name for p in store.path.parent.iterdir()) == ["licence.lic"]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [
+        "licence.lic",
+        "licence.lic.state",
+    ]
 
 
 def test_replace_keys_rotates_and_is_stored_beside_the_licence(store, signer, keys):
