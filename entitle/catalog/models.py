@@ -38,6 +38,15 @@ class Product(models.Model):
         help_text="Quantity is a number of devices (a subscription per card): a licence may be "
         "assigned to that many devices. Otherwise a licence belongs to one device.",
     )
+    lease_days = models.PositiveIntegerField(
+        default=0,
+        help_text="Days a licence file's lease runs; validating renews it. 0: an offline product, "
+        "whose files have no lease and are good to their end date.",
+    )
+    rehosts_per_term = models.PositiveIntegerField(
+        default=2,
+        help_text="How many times a licence may be moved to another host id in one term.",
+    )
     reminder_days = models.JSONField(
         default=default_reminder_days,
         help_text="Days before the end date on which renewal reminders are sent; 0 is the day "

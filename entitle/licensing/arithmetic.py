@@ -12,6 +12,7 @@ from entitle.core.units import cents
 
 
 class LicenceStatus(StrEnum):
+    NOT_YET_VALID = "not yet valid"
     ACTIVE = "active"
     EXPIRING = "expiring"
     GRACE = "grace"
@@ -33,11 +34,21 @@ class StatusAt:
 
 
 def status_at(
-    *, end: date, on: date, warn_days: int, grace_days: int, suspended: bool = False
+    *,
+    start: date,
+    end: date,
+    on: date,
+    warn_days: int,
+    grace_days: int,
+    suspended: bool = False,
 ) -> StatusAt:
+    """The status on day `on`; the client (`entitle_client.licence`) applies the same days."""
     days_left = (end - on).days
     if suspended:
         return StatusAt(LicenceStatus.SUSPENDED, max(days_left, 0), "red")
+    if on < start:
+        # The product must not run yet; the days are those until the start.
+        return StatusAt(LicenceStatus.NOT_YET_VALID, (start - on).days, "grey")
     if days_left > warn_days:
         return StatusAt(LicenceStatus.ACTIVE, days_left, "green")
     if days_left > 0:

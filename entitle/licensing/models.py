@@ -13,10 +13,12 @@ from entitle.locker.models import CREDITS, Voucher
 
 
 class Licence(models.Model):
-    """A licence: its Activation ID is the licence key and the entitlement's Subscription ID.
+    """A licence. Its Activation ID is the licence key: a secret of the owner's, never the
+    entitlement's Subscription ID; `public_id` names it in links and API paths.
 
     It covers every day from `start_date` up to, not including, `end_date`."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     activation_id = models.CharField("Activation ID", max_length=32, unique=True)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licences")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="+")
@@ -98,23 +100,54 @@ class Device(models.Model):
 
 
 class Binding(models.Model):
-    """A licence assigned to a device ("Add License"), with the quantity applied to it."""
+    """A licence assigned to a device ("Add License", or the product's activation), with the
+    quantity applied to it. A live binding holds a seat; an ended one (deactivated, rehosted
+    elsewhere, transferred away) is kept as history and gets no new file or lease."""
+
+    class EndReason(models.TextChoices):
+        DEACTIVATED = "deactivated", "Deactivated"
+        REHOSTED = "rehosted", "Rehosted"
+        TRANSFERRED = "transferred", "Transferred away"
 
     licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="bindings")
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
     applied_quantity = models.PositiveIntegerField()
     bound_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+    # The first day the newest file's lease no longer covers (None: no lease).
+    lease_until = models.DateField(null=True, blank=True)
+    # The serial of the newest licence file issued to this binding.
+    file_serial = models.PositiveIntegerField(default=0)
+    # The installation's Ed25519 public key (base64url), when the product sent one: only that
+    # installation can prove its own deactivation. `request_nonce`: the air-gapped request the
+    # newest file answers.
+    installation_key = models.CharField(max_length=64, blank=True)
+    request_nonce = models.CharField(max_length=64, blank=True)
 
     objects = PolicyManager()
 
     class Meta:
         ordering = ["bound_at"]
         constraints = [
-            models.UniqueConstraint(fields=["licence", "device"], name="binding_unique"),
+            models.UniqueConstraint(
+                fields=["licence", "device"],
+                condition=models.Q(ended_at__isnull=True),
+                name="binding_live_unique",
+            ),
         ]
+        indexes = [models.Index(fields=["licence", "device"], name="binding_licence_device")]
 
     def __str__(self) -> str:
         return f"{self.licence} on {self.device}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
+
+    def end(self, at: datetime, reason: "Binding.EndReason") -> None:
+        self.ended_at = at
+        self.end_reason = reason
 
 
 class ConsumptionRecord(models.Model):

@@ -17,6 +17,7 @@ def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
     """The licence's status on a day (today by default), from its dates and product policy."""
     product = licence.product
     return status_at(
+        start=licence.start_date,
         end=licence.end_date,
         on=on or timezone.localdate(),
         warn_days=product.warn_days,

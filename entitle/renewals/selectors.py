@@ -387,6 +387,7 @@ def sold_expiries(*, actor: Actor) -> list[SoldExpiry]:
             po_number=row["number"],
             # A suspension is between the vendor and the owner: not entitlement information.
             status=status_at(
+                start=row["start"],
                 end=row["end"],
                 on=today,
                 warn_days=row["warn_days"],

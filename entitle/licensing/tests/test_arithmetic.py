@@ -87,18 +87,33 @@ STATUSES = [
 
 @pytest.mark.parametrize(("on", "status", "days_left", "colour"), STATUSES)
 def test_status_around_every_boundary(on, status, days_left, colour):
-    at = status_at(end=D("2027-01-01"), on=D(on), warn_days=30, grace_days=60)
+    at = status_at(start=D("2026-01-01"), end=D("2027-01-01"), on=D(on), warn_days=30, grace_days=60)
     assert (at.status, at.days_left, at.colour) == (status, days_left, colour)
 
 
 def test_without_grace_the_end_date_is_expired():
-    at = status_at(end=D("2027-01-01"), on=D("2027-01-01"), warn_days=30, grace_days=0)
+    at = status_at(start=D("2026-01-01"), end=D("2027-01-01"), on=D("2027-01-01"), warn_days=30, grace_days=0)
     assert at.status == LicenceStatus.EXPIRED and not at.may_run
+
+
+@pytest.mark.parametrize(
+    ("on", "status", "days_left"),
+    [("2025-12-31", LicenceStatus.NOT_YET_VALID, 1), ("2026-01-01", LicenceStatus.ACTIVE, 365)],
+)
+def test_not_yet_valid_before_the_start(on, status, days_left):
+    at = status_at(start=D("2026-01-01"), end=D("2027-01-01"), on=D(on), warn_days=30, grace_days=0)
+    assert (at.status, at.days_left) == (status, days_left)
+    assert at.may_run is (status is LicenceStatus.ACTIVE)
 
 
 def test_suspension_overrides_the_dates():
     at = status_at(
-        end=D("2030-01-01"), on=D("2027-01-01"), warn_days=30, grace_days=0, suspended=True
+        start=D("2026-01-01"),
+        end=D("2030-01-01"),
+        on=D("2027-01-01"),
+        warn_days=30,
+        grace_days=0,
+        suspended=True,
     )
     assert at.status == LicenceStatus.SUSPENDED and not at.may_run
 
