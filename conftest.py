@@ -24,16 +24,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_signing_key():
-    # The process keeps the current signing key in memory; each test's database has its own.
-    from entitle.licensing import signing
-
-    signing.forget_current_key()
-    yield
-    signing.forget_current_key()
-
-
 # --- Builders: plain functions, so that a module-scoped world (`module_db`) can use them too. ---
 
 

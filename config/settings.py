@@ -197,8 +197,10 @@ ENTITLE = {
     # Voucher codes one user, and one company, may try in ten minutes.
     "REDEEM_RATE_USER": env.int("ENTITLE_REDEEM_RATE_USER", default=20),
     "REDEEM_RATE_COMPANY": env.int("ENTITLE_REDEEM_RATE_COMPANY", default=60),
-    # Online activations and validations one Activation ID may make per minute.
+    # Product requests (activate, validate, deactivate) per minute for one Activation ID, and
+    # from one client address (whatever the key: guessing keys is slowed per address).
     "PRODUCT_RATE": env.int("ENTITLE_PRODUCT_RATE", default=120),
+    "PRODUCT_RATE_ADDRESS": env.int("ENTITLE_PRODUCT_RATE_ADDRESS", default=600),
 }
 
 LOGGING = {

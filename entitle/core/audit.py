@@ -62,6 +62,14 @@ class AuditAction(models.TextChoices):
     LICENCE_REINSTATED = "licence.reinstated", "reinstated the license"
     LICENCE_ASSIGNED = "licence.assigned", "added the license to a device"
     LICENCE_ACTIVATED = "licence.activated", "activated the license on a device"
+    LICENCE_DEACTIVATED = "licence.deactivated", "deactivated the license on a device"
+    LICENCE_REHOSTED = "licence.rehosted", "moved the license to another host"
+    LICENCE_RELEASED_ON_TRANSFER = (
+        "licence.released_on_transfer",
+        "released a device of the license on its transfer",
+    )
+    LICENCE_KEY_REPLACED = "licence.key_replaced", "replaced the license's Activation ID"
+    LICENCE_LEASE_RENEWED = "licence.lease_renewed", "renewed a device's license lease"
     LICENCE_TRANSFERRED = "licence.transferred", "transferred the license"
     DEVICE_REGISTERED = "device.registered", "registered the device"
     SIGNING_KEY_ROTATED = "signing_key.rotated", "rotated the signing keys"

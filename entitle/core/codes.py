@@ -87,3 +87,11 @@ def normalize(text: str) -> str:
     if _weighted_sum(values) != 0:
         raise CodeTypo(text)
     return group(compact)
+
+
+def is_well_formed(text: str) -> bool:
+    """Is `text` a code in its canonical grouped form, check character included?"""
+    try:
+        return normalize(text) == text
+    except CodeTypo:
+        return False

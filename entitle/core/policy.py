@@ -117,8 +117,10 @@ class RestrictedPrefetch(models.Prefetch):
         to_attr: str,
         action: Action | str = Action.VIEW,
         select_related: tuple[str, ...] = (),
+        where: models.Q | None = None,
     ) -> None:
-        rows = restrict(model._base_manager.select_related(*select_related), actor, action)
+        rows = model._base_manager.select_related(*select_related)
+        rows = restrict(rows.filter(where) if where is not None else rows, actor, action)
         super().__init__(lookup, queryset=rows, to_attr=to_attr)
 
 

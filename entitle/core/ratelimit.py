@@ -8,16 +8,22 @@ from django_redis.cache import RedisCache
 from entitle.core.errors import RateLimited
 
 
-def _count(cache_key: str, timeout: int) -> int:
+def _counts(cache_keys: list[str], timeout: int) -> list[int]:
+    """Count one attempt under each key; the counts. With Redis, one round trip for all."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        # One round trip: INCR creates the counter at 1; EXPIRE NX sets its lifetime once.
-        # django-redis hands out its pooled, thread-safe client (one per server process).
-        key = cache.make_and_validate_key(cache_key)
+        # INCR creates each counter at 1; EXPIRE NX sets its lifetime once. django-redis hands
+        # out its pooled, thread-safe client (one per server process).
         pipe = get_redis_connection("default").pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, timeout, nx=True)
-        return int(pipe.execute()[0])
+        for cache_key in cache_keys:
+            key = cache.make_and_validate_key(cache_key)
+            pipe.incr(key)
+            pipe.expire(key, timeout, nx=True)
+        return [int(count) for count in pipe.execute()[::2]]
+    return [_count_elsewhere(cache, cache_key, timeout) for cache_key in cache_keys]
+
+
+def _count_elsewhere(cache, cache_key: str, timeout: int) -> int:
     # Any other backend: add() is atomic, so only the first caller in a window creates it.
     if cache.add(cache_key, 1, timeout=timeout):
         return 1
@@ -31,6 +37,13 @@ def _count(cache_key: str, timeout: int) -> int:
 
 def hit(key: str, *, limit: int, window_seconds: int, message: str | None = None) -> None:
     """Count one attempt under `key`; raise RateLimited once `limit` is passed in the window."""
+    hit_all({key: limit}, window_seconds=window_seconds, message=message)
+
+
+def hit_all(limits: dict[str, int], *, window_seconds: int, message: str | None = None) -> None:
+    """Count one attempt under each key (one round trip with Redis); raise RateLimited once any
+    key has passed its limit in the window."""
     window = int(timezone.now().timestamp()) // window_seconds
-    if _count(f"ratelimit:{key}:{window}", window_seconds + 1) > limit:
+    counts = _counts([f"ratelimit:{key}:{window}" for key in limits], window_seconds + 1)
+    if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
         raise RateLimited(message)

@@ -6,10 +6,9 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
 from entitle.core.errors import Conflict
-from entitle.licensing import selectors, signing
+from entitle.licensing import product_http, selectors, signing
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.schemas import (
-    ActivateIn,
     ActivationOut,
     AssignIn,
     ConsumptionOut,
@@ -20,14 +19,13 @@ from entitle.licensing.schemas import (
     IncreaseQuoteIn,
     LicenceFileOut,
     LicenceOut,
-    ProductIn,
     QuoteOut,
+    RehostIn,
     RenewIn,
     RenewQuoteIn,
-    SignedAnswerOut,
     SuspendIn,
 )
-from entitle.licensing.services import devices, licences, product
+from entitle.licensing.services import devices, licences
 
 router = Router(tags=["licences"])
 device_router = Router(tags=["devices"])
@@ -78,7 +76,7 @@ def licence_list(request: HttpRequest):
 @router.get(
     "/licences/{activation_id}",
     response={200: LicenceOut, 404: ErrorOut},
-    summary="A licence by its Activation ID",
+    summary="A licence by its id, or by its Activation ID (owner, `manage` delegates, vendor)",
 )
 def licence_get(request: HttpRequest, activation_id: str):
     return selectors.licence_get(actor=request.auth, activation_id=activation_id)
@@ -223,39 +221,127 @@ def licence_file_download(request: HttpRequest, device_id: UUID, activation_id: 
     return response
 
 
+@device_router.post(
+    "/devices/{uuid:device_id}/licences/{licence_id}/deactivate",
+    response={200: DeviceOut, **ERRORS},
+    summary="Deactivate the licence on this device (its seat is freed)",
+    description="The device's file is superseded: it gets no new file and no new lease. "
+    "`licence_id` is the licence's id or Activation ID. Errors: `licence_not_on_device` (404).",
+)
+def device_deactivate(request: HttpRequest, device_id: UUID, licence_id: str):
+    devices.binding_deactivate(
+        actor=request.auth,
+        activation_id=licence_id,
+        device_public_id=device_id,
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
+    return selectors.device_get(actor=request.auth, public_id=device_id)
+
+
+@device_router.post(
+    "/devices/{uuid:device_id}/licences/{licence_id}/rehost",
+    response={200: LicenceFileOut, **ERRORS},
+    summary="Rehost: move the licence from this device to another host id",
+    description="Registers the new host as a device if it is new and issues its licence file. "
+    "Limited per term (the product's `rehosts_per_term`). Errors: `rehost_limit` (409), "
+    "`licence_not_on_device` (404), `device_invalid` (422).",
+)
+def licence_rehost(request: HttpRequest, device_id: UUID, licence_id: str, payload: RehostIn):
+    return devices.licence_rehost(
+        actor=request.auth,
+        activation_id=licence_id,
+        device_public_id=device_id,
+        host_id=payload.host_id,
+        name=payload.name,
+        address=request.META.get("REMOTE_ADDR", ""),
+    )
+
+
 @product_router.get("/keys", auth=None, summary="The vendor's public keys (JWKS)")
 def keys(request: HttpRequest):
     return signing.jwks()
 
 
+PRODUCT_ERRORS = {413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ANSWER = (
+    " Answers `{token, licence}`: `token` is a JWS signed by the vendor whose claims carry "
+    "`code` (VALID, EXPIRING, GRACE, NOT_YET_VALID, EXPIRED, SUSPENDED, NOT_FOUND, "
+    "HOST_MISMATCH, DEACTIVATED, TOO_MANY_DEVICES, PROOF_REQUIRED), `valid`, `status`, "
+    "`days_left`, `lease_until`, `nonce`; `licence` is an armoured licence file or null "
+    "(docs/licence-files.md). Authenticated by the Activation ID and host id."
+)
+
+
+def _product(request: HttpRequest, action: str) -> HttpResponse:
+    status, headers, body = product_http.respond(
+        action,
+        request.body,
+        request.META.get("CONTENT_TYPE", ""),
+        request.META.get("REMOTE_ADDR", ""),
+    )
+    response = HttpResponse(body, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
 @product_router.post(
     "/product/activate",
     auth=None,
-    response={200: ActivationOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Activate: bind this host to the licence and get its licence file",
-    description="Authenticated by the Activation ID and host id. The `token` is a JWS signed "
-    "by the vendor (see docs/licence-files.md); `licence` is the armoured licence file.",
+    response={200: ActivationOut, **PRODUCT_ERRORS},
+    openapi_extra=product_http.openapi_body("activate"),
+    summary="Activate: bind this host to the licence (within its seats), get its licence file",
+    description="A refused activation (TOO_MANY_DEVICES) changes nothing." + ANSWER,
 )
-def activate(request: HttpRequest, payload: ActivateIn):
-    answer = product.product_activate(
-        activation_id=payload.activation_id,
-        host_id=payload.host_id,
-        nonce=payload.nonce,
-        device_name=payload.device_name,
-    )
-    return {"token": answer.token, "licence": answer.licence}
+def activate(request: HttpRequest):
+    return _product(request, "activate")
 
 
 @product_router.post(
     "/product/validate",
     auth=None,
-    response={200: SignedAnswerOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Validate: may this host run the licensed product now?",
-    description="The signed claims carry `valid`, `code` (VALID, EXPIRING, GRACE, EXPIRED, "
-    "SUSPENDED, NOT_FOUND, HOST_MISMATCH), `status`, `days_left`, `end`, `nonce`.",
+    response={200: ActivationOut, **PRODUCT_ERRORS},
+    openapi_extra=product_http.openapi_body("validate"),
+    summary="Validate: may this host run the licensed product now? Renews the lease",
+    description="`licence` carries a fresh file when the lease was renewed or `serial` is "
+    "older than the newest file." + ANSWER,
 )
-def validate(request: HttpRequest, payload: ProductIn):
-    answer = product.product_validate(
-        activation_id=payload.activation_id, host_id=payload.host_id, nonce=payload.nonce
-    )
-    return {"token": answer.token}
+def validate(request: HttpRequest):
+    return _product(request, "validate")
+
+
+@product_router.post(
+    "/product/deactivate",
+    auth=None,
+    response={200: ActivationOut, **PRODUCT_ERRORS},
+    openapi_extra=product_http.openapi_body("deactivate"),
+    summary="Deactivate: the product frees its own seat",
+    description="A binding with an installation key needs the installation's signed `proof`."
+    + ANSWER,
+)
+def deactivate(request: HttpRequest):
+    return _product(request, "deactivate")
+
+
+@product_router.post(
+    "/product/airgap/activate",
+    auth=None,
+    response={200: ActivationOut, **PRODUCT_ERRORS},
+    openapi_extra=product_http.openapi_body("airgap/activate"),
+    summary="Air-gapped activation: an activation request file in, a response file out",
+    description="`licence` is the response file the product installs." + ANSWER,
+)
+def airgap_activate(request: HttpRequest):
+    return _product(request, "airgap/activate")
+
+
+@product_router.post(
+    "/product/airgap/deactivate",
+    auth=None,
+    response={200: ActivationOut, **PRODUCT_ERRORS},
+    openapi_extra=product_http.openapi_body("airgap/deactivate"),
+    summary="Air-gapped deactivation: the installation's deactivation proof frees its seat",
+    description=ANSWER,
+)
+def airgap_deactivate(request: HttpRequest):
+    return _product(request, "airgap/deactivate")

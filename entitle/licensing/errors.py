@@ -55,3 +55,25 @@ class AssignmentRefused(Conflict):
 class NoLicenceFile(NotFound):
     code = "no_licence_file"
     default_message = "No licence file has been issued for this licence on this device yet."
+
+
+class NoLicenceOnDevice(NotFound):
+    code = "licence_not_on_device"
+    default_message = "This licence is not active on this device."
+
+
+class RehostLimit(Conflict):
+    code = "rehost_limit"
+
+
+class AirGapFileInvalid(DomainError):
+    status = 422
+    code = "airgap_file_invalid"
+    default_message = "This is not an activation request or deactivation proof of this product."
+
+
+class AirGapProofRefused(Conflict):
+    code = "deactivation_proof_refused"
+    default_message = (
+        "This deactivation proof was not made by the installation the licence is active on."
+    )

@@ -53,14 +53,37 @@ class DeviceForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    activation_id = forms.ChoiceField(label="Licence")
+    licence = forms.ChoiceField(label="Licence")
 
     def __init__(self, *args, licences, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["activation_id"].choices = [
+        self.fields["licence"].choices = [
             (
-                licence.activation_id,
+                str(licence.public_id),
                 f"{licence.activation_id} · {licence.sku.code} × {licence.quantity}",
             )
             for licence in licences
         ]
+
+
+class RehostForm(forms.Form):
+    host_id = forms.CharField(label="New host id", max_length=128)
+    name = forms.CharField(label="Device name", max_length=120, required=False)
+
+
+class AirGapForm(forms.Form):
+    file = forms.FileField(
+        label="Request or deactivation proof file", required=False, max_length=200
+    )
+    pasted = forms.CharField(
+        label="…or paste it",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4096,
+    )
+
+    def content(self) -> str:
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            return upload.read(4097).decode("ascii", "replace")
+        return self.cleaned_data.get("pasted") or ""

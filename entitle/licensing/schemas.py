@@ -4,11 +4,19 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from entitle.licensing.selectors import licence_status
+from entitle.licensing.selectors import licence_status, subscription_id_of
 
 
 class LicenceOut(Schema):
-    activation_id: str
+    id: UUID = Field(..., alias="public_id", description="The licence's id, for links and paths.")
+    activation_id: str | None = Field(
+        None,
+        description="The licence key: only for the owner, its `manage` delegates and the "
+        "vendor's staff (null for everyone else).",
+    )
+    subscription_id: str = Field(
+        "", description="The Subscription ID of the entitlement that paid for the licence."
+    )
     product: str = Field(..., alias="product.code")
     product_name: str = Field(..., alias="product.name")
     sku: str = Field(..., alias="sku.code")
@@ -16,10 +24,20 @@ class LicenceOut(Schema):
     start_date: date
     end_date: date = Field(..., description="The first day not covered.")
     valid_through: date
-    status: str = Field(..., description="active, expiring, grace, expired or suspended")
+    status: str = Field(
+        ..., description="not yet valid, active, expiring, grace, expired or suspended"
+    )
     days_left: int = Field(..., description="Days of cover left, or of grace while in grace.")
     colour: str = Field(..., description="green, amber (expiring or in grace) or red")
     devices: list[UUID]
+
+    @staticmethod
+    def resolve_activation_id(obj) -> str | None:
+        return obj.activation_id if getattr(obj, "key_visible", False) else None
+
+    @staticmethod
+    def resolve_subscription_id(obj) -> str:
+        return subscription_id_of(obj)
 
     @staticmethod
     def resolve_status(obj) -> str:
@@ -135,19 +153,11 @@ class LicenceFileOut(Schema):
     text: str
 
 
-class ProductIn(Schema):
-    activation_id: str
-    host_id: str
-    nonce: str | None = Field(None, description="Echoed in the signed answer.")
+class RehostIn(Schema):
+    host_id: str = Field(..., max_length=128, description="The new host id.")
+    name: str = Field("", max_length=120, description="The new device's name, if it is new.")
 
 
-class ActivateIn(ProductIn):
-    device_name: str = ""
-
-
-class SignedAnswerOut(Schema):
+class ActivationOut(Schema):
     token: str = Field(..., description="Compact JWS (typ entitle-validation+jwt).")
-
-
-class ActivationOut(SignedAnswerOut):
-    licence: str | None = Field(None, description="The armoured licence file, when activated.")
+    licence: str | None = Field(None, description="An armoured licence file, or null.")

@@ -1,6 +1,7 @@
+import uuid
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from entitle.core import codes
@@ -9,8 +10,14 @@ from entitle.core.audit import AuditAction, events_of, owner_hidden
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.licensing.arithmetic import StatusAt, status_at
-from entitle.licensing.errors import DeviceNotFound, LicenceNotFound, NoLicenceFile
+from entitle.licensing.errors import (
+    DeviceNotFound,
+    LicenceNotFound,
+    LicenceSuspended,
+    NoLicenceFile,
+)
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
+from entitle.orders.models import Entitlement
 
 
 def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
@@ -27,18 +34,34 @@ def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
 
 
 def licence_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Licence]:
-    # The devices a licence is on are installation data: only those the actor may see.
+    """Licences, each with `key_visible`: may the actor see its Activation ID (the owner, its
+    `manage` delegates, vendor staff)? The live bindings the actor may see are prefetched."""
+    key_visible = (
+        Value(True, output_field=BooleanField())
+        if actor.is_vendor_staff
+        else Exists(Licence.objects.visible_to(actor, Action.CHANGE).filter(pk=OuterRef("pk")))
+    )
     return (
         Licence.objects.visible_to(actor, action)
         .select_related("product", "sku", "owner")
         .prefetch_related(
+            # The devices a licence is on are installation data: only those the actor may see.
             RestrictedPrefetch(
                 "bindings",
                 Binding,
                 actor=actor,
                 to_attr="visible_bindings",
                 select_related=("device",),
+                where=Q(ended_at__isnull=True),
             )
+        )
+        .annotate(
+            key_visible=key_visible,
+            subscription=Subquery(
+                Entitlement.objects.filter(licence=OuterRef("pk"))
+                .order_by("pk")
+                .values("subscription_id")[:1]
+            ),
         )
     )
 
@@ -51,12 +74,36 @@ def normalize_activation_id(text: str) -> str:
 
 
 def licence_get(*, actor: Actor, activation_id: str, action: Action = Action.VIEW) -> Licence:
+    """A licence by its public id (a UUID: links and API paths), or by its Activation ID for
+    those who may see the key (the owner, its `manage` delegates, vendor staff). Anything else
+    is "not found"."""
+    licences = licence_list(actor=actor, action=action)
     try:
-        return licence_list(actor=actor, action=action).get(
-            activation_id=normalize_activation_id(activation_id)
+        public_id = uuid.UUID(str(activation_id))
+    except ValueError:
+        licences = licences.filter(
+            key_visible=True, activation_id=normalize_activation_id(activation_id)
         )
+    else:
+        licences = licences.filter(public_id=public_id)
+    try:
+        return licences.get()
     except Licence.DoesNotExist as exc:
         raise LicenceNotFound() from exc
+
+
+def subscription_id_of(licence: Licence) -> str:
+    """The Subscription ID partners and every role on the PO know the licence by: that of the
+    first entitlement whose credits went into it ("" for a licence no entitlement paid for)."""
+    if hasattr(licence, "subscription"):  # annotated by `licence_list`
+        return licence.subscription or ""
+    return (
+        Entitlement.objects.filter(licence=licence)
+        .order_by("pk")
+        .values_list("subscription_id", flat=True)
+        .first()
+        or ""
+    )
 
 
 def device_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Device]:
@@ -70,6 +117,7 @@ def device_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Devic
                 actor=actor,
                 to_attr="visible_bindings",
                 select_related=("licence__product",),
+                where=Q(ended_at__isnull=True),
             )
         )
     )
@@ -94,9 +142,17 @@ def licence_file_latest(*, actor: Actor, activation_id: str, device_public_id) -
     """The newest licence file of a licence on a device: the one that supersedes the others.
     Downloading is a lifecycle action (owner, or a `manage` delegate)."""
     licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    if licence.is_suspended:
+        # A suspended licence reaches no device: not even its newest file is handed out.
+        raise LicenceSuspended()
     file = (
         LicenceFile.objects.visible_to(actor, Action.CHANGE)
-        .filter(licence=licence, device__public_id=device_public_id)
+        .filter(
+            licence=licence,
+            device__public_id=device_public_id,
+            device__bindings__licence=licence,
+            device__bindings__ended_at__isnull=True,
+        )
         .select_related("licence")
         .first()
     )
@@ -111,6 +167,25 @@ def _as_reader(actor: Actor) -> Action:
     return Action.VIEW if actor.is_vendor_staff else Action.CHANGE
 
 
+ACTIVATION_HISTORY_ACTIONS = (
+    AuditAction.LICENCE_ACTIVATED,
+    AuditAction.LICENCE_DEACTIVATED,
+    AuditAction.LICENCE_REHOSTED,
+    AuditAction.LICENCE_RELEASED_ON_TRANSFER,
+)
+DEVICE_HISTORY_ACTIONS = (AuditAction.LICENCE_ASSIGNED, *ACTIVATION_HISTORY_ACTIONS)
+
+
+def activation_history(*, actor: Actor, licence: Licence) -> list[AuditEvent]:
+    """Every activation, deactivation and rehost of the licence, newest first, with device
+    name, host id and client address: installation data, so only for those who may act on the
+    licence (and vendor staff)."""
+    if not licence.key_visible:
+        return []
+    events = events_of(licence).filter(action__in=ACTIVATION_HISTORY_ACTIONS).order_by("-pk")
+    return owner_hidden(events[:100], owner_id=licence.owner_id, reader=actor)
+
+
 def licence_activity(*, actor: Actor, activation_id: str):
     licence = licence_get(actor=actor, activation_id=activation_id, action=_as_reader(actor))
     return licence, owner_hidden(events_of(licence), owner_id=licence.owner_id, reader=actor)
@@ -119,8 +194,8 @@ def licence_activity(*, actor: Actor, activation_id: str):
 def device_activity(*, actor: Actor, public_id):
     device = device_get(actor=actor, public_id=public_id, action=_as_reader(actor))
     assigned = AuditEvent.objects.filter(
-        Q(action=AuditAction.LICENCE_ASSIGNED) | Q(action=AuditAction.LICENCE_ACTIVATED),
-        after__device=str(device.public_id),
+        Q(action__in=DEVICE_HISTORY_ACTIONS, after__device=str(device.public_id))
+        | Q(action__in=DEVICE_HISTORY_ACTIONS, before__device=str(device.public_id))
     )
     events = (events_of(device) | assigned).select_related("actor_user", "actor_company")
     return device, owner_hidden(events, owner_id=device.owner_id, reader=actor)

@@ -1,13 +1,15 @@
-"""The vendor's Ed25519 signing keys and the compact JWS they sign (docs/licence-files.md).
+"""The vendor's Ed25519 signing keys; licence files and answers signed in the client's format.
 
-Private keys are stored encrypted with a key derived from ENTITLE_KEY_ENCRYPTION_KEY (or, if
-unset, SECRET_KEY); they are decrypted once per process and kept in memory.
+The wire format (compact JWS, armour) is `entitle_client.jws`: the server signs with the module
+products verify with. Private keys are stored encrypted with a key derived from
+ENTITLE_KEY_ENCRYPTION_KEY (or, if unset, SECRET_KEY); each is decrypted once per process and
+kept in memory. Which key is current is read from the database at every signature (the hot
+validate path reads it in the query it makes anyway), so a committed rotation is seen by every
+app server on its next signature.
 """
 
 import base64
-import json
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,22 +20,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from entitle_client import jws
+from entitle_client.licence import LICENCE_TYP
+from entitle_client.online import VALIDATION_TYP
 
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.policy import require_vendor_staff
 from entitle.licensing.models import SigningKey
 
-ARMOUR_BEGIN = "-----BEGIN ENTITLE LICENCE-----"
-ARMOUR_END = "-----END ENTITLE LICENCE-----"
-LICENCE_TYP = "entitle-licence+jwt"
-VALIDATION_TYP = "entitle-validation+jwt"
-# How long a process keeps using the key it knows as current before asking the database again.
-CURRENT_KEY_TTL = 30.0
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+__all__ = ["LICENCE_TYP", "VALIDATION_TYP"]
 
 
 def _fernet() -> Fernet:
@@ -51,7 +47,6 @@ class _LoadedKey:
 
 
 _loaded: dict[str, _LoadedKey] = {}
-_current: tuple[float, str] | None = None
 
 
 def _load(key: SigningKey) -> _LoadedKey:
@@ -61,11 +56,6 @@ def _load(key: SigningKey) -> _LoadedKey:
         loaded = _LoadedKey(key.kid, Ed25519PrivateKey.from_private_bytes(raw))
         _loaded[key.kid] = loaded
     return loaded
-
-
-def forget_current_key() -> None:
-    global _current
-    _current = None
 
 
 def _create_key(*, make_current: bool) -> SigningKey:
@@ -79,19 +69,22 @@ def _create_key(*, make_current: bool) -> SigningKey:
     kid = f"{timezone.now():%Y%m%d}-{secrets.token_hex(3)}"
     return SigningKey.objects.create(
         kid=kid,
-        public_key=b64url(raw_public),
+        public_key=jws.b64url_encode(raw_public),
         private_key_encrypted=_fernet().encrypt(raw_private).decode(),
         is_current=make_current,
     )
 
 
-def current_key() -> _LoadedKey:
-    """The key new files and answers are signed with; made on first use."""
-    global _current
-    now = time.monotonic()
-    if _current is not None and now - _current[0] < CURRENT_KEY_TTL and _current[1] in _loaded:
-        return _loaded[_current[1]]
-    key = SigningKey.objects.filter(is_current=True).first()
+def current_key(kid: str | None = None) -> _LoadedKey:
+    """The key new files and answers are signed with; made on first use.
+
+    `kid` is the current key's id when the caller has just read it from the database; otherwise
+    it is read here (one look-up on the partial unique index)."""
+    if kid is None:
+        kid = SigningKey.objects.filter(is_current=True).values_list("kid", flat=True).first()
+    if kid is not None and kid in _loaded:
+        return _loaded[kid]
+    key = SigningKey.objects.filter(kid=kid).first() if kid is not None else None
     if key is None:
         try:
             with transaction.atomic():
@@ -99,9 +92,7 @@ def current_key() -> _LoadedKey:
         except IntegrityError:
             # Another process made the first key at the same moment (one_current_key).
             key = SigningKey.objects.get(is_current=True)
-    loaded = _load(key)
-    _current = (now, key.kid)
-    return loaded
+    return _load(key)
 
 
 def rotate_keys(*, actor: Actor | None) -> SigningKey:
@@ -122,7 +113,6 @@ def rotate_keys(*, actor: Actor | None) -> SigningKey:
             before={"current": [k.kid for k in old]},
             after={"current": new.kid},
         )
-    forget_current_key()
     return new
 
 
@@ -150,19 +140,11 @@ class Signed:
     kid: str
 
 
-def sign(claims: dict[str, Any], *, typ: str) -> Signed:
-    """A compact JWS over `claims`, signed with the current key."""
-    key = current_key()
-    header = {"alg": "EdDSA", "kid": key.kid, "typ": typ}
-    signing_input = (
-        b64url(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + b64url(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    )
-    signature = key.private.sign(signing_input.encode("ascii"))
-    return Signed(f"{signing_input}.{b64url(signature)}", key.kid)
+def sign(claims: dict[str, Any], *, typ: str, kid: str | None = None) -> Signed:
+    """A compact JWS over `claims`, signed with the current key (`kid`: see `current_key`)."""
+    key = current_key(kid)
+    return Signed(jws.sign(claims, key=key.private, kid=key.kid, typ=typ), key.kid)
 
 
 def armour(token: str) -> str:
-    lines = [token[i : i + 64] for i in range(0, len(token), 64)]
-    return "\n".join([ARMOUR_BEGIN, *lines, ARMOUR_END]) + "\n"
+    return jws.armour(token)

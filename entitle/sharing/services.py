@@ -16,8 +16,9 @@ from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
 from entitle.core.policy import Action
 from entitle.licensing.errors import LicenceNotFound
-from entitle.licensing.models import Binding, Device, Licence
+from entitle.licensing.models import Licence
 from entitle.licensing.selectors import normalize_activation_id
+from entitle.licensing.services.devices import licence_hand_over
 from entitle.orders.models import Entitlement, PurchaseOrder
 from entitle.sharing.errors import (
     ShareInvalid,
@@ -321,36 +322,27 @@ def _require_receiving_admin(actor: Actor, transfer: Transfer) -> None:
 
 
 def transfer_accept(*, actor: Actor, public_id) -> Transfer:
-    """Move the licence, its devices and its history; the old owner loses access and the
-    delegations it gave for this licence end. Consumption records stay with the payer."""
+    """Move the licence and its history; the old owner loses access and the delegations it
+    gave for this licence end. The old owner's devices are released (licensing's
+    `licence_hand_over`: each binding ends, audited per device, and the licence gets a new
+    Activation ID), so files kept by the old owner get no new lease; the receiving company
+    activates its own hosts. Consumption records stay with the payer."""
     with transaction.atomic():
         transfer = _open_transfer(actor, public_id)
         _require_receiving_admin(actor, transfer)
         licence = Licence.objects.select_for_update(of=("self",)).get(pk=transfer.licence_id)
         if licence.owner_id != transfer.from_company_id:
             raise TransferRefused("The licence has changed hands since it was offered.")
-        devices = list(Device.objects.select_for_update().filter(bindings__licence=licence))
-        for device in devices:
-            if Binding.objects.filter(device=device).exclude(licence=licence).exists():
-                raise TransferRefused(
-                    f"The device {device.name} also carries another licence: it cannot move."
-                )
-            if Device.objects.filter(
-                owner_id=transfer.to_company_id, product=device.product, host_id=device.host_id
-            ).exists():
-                raise TransferRefused(
-                    f"Your company already has a device with the host id {device.host_id}."
-                )
+        released = licence_hand_over(actor=actor, licence=licence)
         now = timezone.now()
         licence.owner_id = transfer.to_company_id
         licence.save(update_fields=["owner"])
-        Device.objects.filter(pk__in=[d.pk for d in devices]).update(owner=transfer.to_company)
         ended = Delegation.objects.filter(
             owner_id=transfer.from_company_id, licence=licence, revoked_at__isnull=True
         ).update(revoked_at=now)
         transfer.decide(Transfer.Status.ACCEPTED, actor.user, now)
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        after = {**_transfer_state(transfer), "devices": len(devices), "delegations_ended": ended}
+        after = {**_transfer_state(transfer), "devices": released, "delegations_ended": ended}
         for company in (transfer.from_company, transfer.to_company):
             record(
                 actor=actor,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
-from entitle.core import audit, codes, idempotency, statements
+from entitle.core import audit, idempotency, statements
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
@@ -34,6 +34,7 @@ from entitle.licensing.errors import (
 )
 from entitle.licensing.models import ConsumptionRecord, Funding, Licence
 from entitle.licensing.selectors import licence_get, normalize_activation_id
+from entitle.licensing.services.devices import new_activation_id
 from entitle.licensing.services.files import issue_files
 from entitle.locker.models import LedgerEntry, Voucher
 from entitle.locker.selectors import credits_of
@@ -289,19 +290,6 @@ def _link_entitlements(licence: Licence, shares: Shares) -> None:
         Entitlement.objects.filter(pk__in=unlinked, licence__isnull=True).update(licence=licence)
 
 
-def _new_activation_id(shares: Shares) -> str:
-    # When one voucher pays for the whole new licence, the Subscription ID mailed with it
-    # becomes the licence's Activation ID, so that the customer's records agree.
-    if len(shares) == 1:
-        entitlement = shares[0][0].entitlement
-        if (
-            entitlement.licence_id is None
-            and not Licence.objects.filter(activation_id=entitlement.subscription_id).exists()
-        ):
-            return entitlement.subscription_id
-    return codes.generate()
-
-
 def licence_create(
     *,
     actor: Actor,
@@ -318,7 +306,7 @@ def licence_create(
 
     def apply(shares: Shares) -> Licence:
         licence = Licence(
-            activation_id=_new_activation_id(shares),
+            activation_id=new_activation_id(),
             product=sku.product,
             sku=sku,
             quantity=quantity,

@@ -1,7 +1,8 @@
 from django import template
+from django.utils.html import format_html
 
 from entitle.licensing.models import Licence
-from entitle.licensing.selectors import licence_status
+from entitle.licensing.selectors import licence_status, subscription_id_of
 
 register = template.Library()
 
@@ -10,3 +11,16 @@ register = template.Library()
 def licence_status_badge(licence: Licence) -> dict:
     """The status as people see it everywhere: amber when expiring or in grace, red expired."""
     return {"at": licence_status(licence), "licence": licence}
+
+
+@register.simple_tag
+def licence_name(licence: Licence) -> str:
+    """How a licence is named on a page: its Activation ID for those who may see the key (the
+    owner, `manage` delegates, vendor staff: `licence_list` says so), otherwise its Subscription
+    ID."""
+    if getattr(licence, "key_visible", False):
+        return format_html('<code class="activation-id">{}</code>', licence.activation_id)
+    subscription = subscription_id_of(licence)
+    if subscription:
+        return format_html('<code title="Subscription ID">{}</code>', subscription)
+    return format_html("{} license", licence.product.name)

@@ -87,12 +87,16 @@ STATUSES = [
 
 @pytest.mark.parametrize(("on", "status", "days_left", "colour"), STATUSES)
 def test_status_around_every_boundary(on, status, days_left, colour):
-    at = status_at(start=D("2026-01-01"), end=D("2027-01-01"), on=D(on), warn_days=30, grace_days=60)
+    at = status_at(
+        start=D("2026-01-01"), end=D("2027-01-01"), on=D(on), warn_days=30, grace_days=60
+    )
     assert (at.status, at.days_left, at.colour) == (status, days_left, colour)
 
 
 def test_without_grace_the_end_date_is_expired():
-    at = status_at(start=D("2026-01-01"), end=D("2027-01-01"), on=D("2027-01-01"), warn_days=30, grace_days=0)
+    at = status_at(
+        start=D("2026-01-01"), end=D("2027-01-01"), on=D("2027-01-01"), warn_days=30, grace_days=0
+    )
     assert at.status == LicenceStatus.EXPIRED and not at.may_run
 
 

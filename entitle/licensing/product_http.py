@@ -1,0 +1,185 @@
+"""The product endpoints' HTTP handling, written once: the input schema, the error renderer
+and the answer. The ninja routes (`api.py`) and the WSGI fast path (`fastpath.py`) both call
+`respond`, so they cannot answer differently (tests/test_product_parity.py proves it through
+the real WSGI entry)."""
+
+import json
+from collections.abc import Callable
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, ValidationError, field_validator
+
+from entitle.core.errors import DomainError, RateLimited
+from entitle.licensing.services.product import (
+    Answer,
+    ProductRequest,
+    airgap_activate,
+    airgap_deactivate,
+    product_activate,
+    product_deactivate,
+    product_validate,
+)
+
+MAX_BODY = 8 * 1024
+RATE_WINDOW_SECONDS = 60
+
+
+class ProductRequestInvalid(DomainError):
+    status = 422
+    code = "invalid_request"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    default_message = f"The body is larger than {MAX_BODY} bytes."
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Send the body as application/json."
+
+
+class _Strict(Schema):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return value
+
+
+class ProductIn(_Strict):
+    """activate, validate and deactivate: the product's identifiers and a nonce."""
+
+    activation_id: str = Field(..., max_length=64, description="The Activation ID (licence key).")
+    host_id: str = Field(..., min_length=1, max_length=128, description="This device's host id.")
+    nonce: str | None = Field(None, max_length=64, description="Echoed in the signed answer.")
+    device_name: str = Field("", max_length=120, description="activate: the device's name.")
+    installation_key: str | None = Field(
+        None, max_length=64, description="activate: the installation's Ed25519 public key."
+    )
+    serial: int | None = Field(None, ge=0, description="The serial of the file the product has.")
+    proof: str | None = Field(
+        None, max_length=4096, description="deactivate: the installation's signed proof."
+    )
+
+    @field_validator("host_id", mode="after")
+    @classmethod
+    def _host_id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("host_id is blank")
+        return value
+
+
+class AirGapRequestIn(_Strict):
+    request: str = Field(..., max_length=4096, description="The activation request file.")
+
+
+class AirGapProofIn(_Strict):
+    proof: str = Field(..., max_length=4096, description="The deactivation proof file.")
+
+
+def _message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    if first["type"] == "json_invalid":
+        return "The body is not valid JSON."
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else f"The body: {first['msg']}"
+
+
+def _parse(schema: type[Schema], body: bytes, content_type: str):
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType()
+    if len(body) > MAX_BODY:
+        raise PayloadTooLarge()
+    try:
+        return schema.model_validate_json(body)
+    except ValidationError as error:
+        raise ProductRequestInvalid(_message(error)) from None
+
+
+def _request(data: ProductIn, address: str) -> ProductRequest:
+    return ProductRequest.of(
+        activation_id=data.activation_id,
+        host_id=data.host_id,
+        nonce=data.nonce,
+        address=address,
+        device_name=data.device_name,
+        installation_key=data.installation_key or "",
+        serial=data.serial,
+        proof=data.proof or "",
+    )
+
+
+def _validate(body: bytes, content_type: str, address: str) -> Answer:
+    return product_validate(_request(_parse(ProductIn, body, content_type), address))
+
+
+def _activate(body: bytes, content_type: str, address: str) -> Answer:
+    return product_activate(_request(_parse(ProductIn, body, content_type), address))
+
+
+def _deactivate(body: bytes, content_type: str, address: str) -> Answer:
+    return product_deactivate(_request(_parse(ProductIn, body, content_type), address))
+
+
+def _airgap_activate(body: bytes, content_type: str, address: str) -> Answer:
+    data = _parse(AirGapRequestIn, body, content_type)
+    return airgap_activate(request_text=data.request, address=address)
+
+
+def _airgap_deactivate(body: bytes, content_type: str, address: str) -> Answer:
+    data = _parse(AirGapProofIn, body, content_type)
+    return airgap_deactivate(proof_text=data.proof, address=address)
+
+
+HANDLERS: dict[str, Callable[[bytes, str, str], Answer]] = {
+    "validate": _validate,
+    "activate": _activate,
+    "deactivate": _deactivate,
+    "airgap/activate": _airgap_activate,
+    "airgap/deactivate": _airgap_deactivate,
+}
+SCHEMAS: dict[str, type[Schema]] = {
+    "validate": ProductIn,
+    "activate": ProductIn,
+    "deactivate": ProductIn,
+    "airgap/activate": AirGapRequestIn,
+    "airgap/deactivate": AirGapProofIn,
+}
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+def render_error(error: DomainError) -> Response:
+    """The one rendering of a product endpoint's error: `{"code", "message"}`, its status, and
+    `Retry-After` on a rate limit."""
+    headers = [("Content-Type", "application/json")]
+    if isinstance(error, RateLimited):
+        headers.append(("Retry-After", str(RATE_WINDOW_SECONDS)))
+    return error.status, headers, json.dumps(error.as_dict()).encode()
+
+
+def respond(action: str, body: bytes, content_type: str, address: str) -> Response:
+    """Status, headers and body of the answer to `POST /api/v1/product/<action>`."""
+    try:
+        answer = HANDLERS[action](body, content_type, address)
+    except DomainError as error:
+        return render_error(error)
+    payload = {"token": answer.token, "licence": answer.licence}
+    return 200, [("Content-Type", "application/json")], json.dumps(payload).encode()
+
+
+def openapi_body(action: str) -> dict:
+    """The request body of a product route, for the OpenAPI schema (from the one schema)."""
+    schema = SCHEMAS[action].model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
