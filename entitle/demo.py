@@ -107,6 +107,7 @@ PRODUCTS = [
         name="Data Center Expert",
         quantity_unit="discoverable devices and surveillance cameras",
         one_licence_per_device=True,
+        lease_days=30,
         description="Monitors the data centre's power, cooling and environment.",
     ),
     dict(
@@ -122,6 +123,7 @@ PRODUCTS = [
         name="PowerChute Network Shutdown",
         quantity_unit="protected nodes",
         grace_days=60,
+        lease_days=30,
         description="Shuts protected servers down gracefully when the UPS runs low.",
     ),
 ]

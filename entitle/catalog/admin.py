@@ -9,7 +9,15 @@ from entitle.core.admin import AuditedAdmin
 
 @admin.register(Product)
 class ProductAdmin(AuditedAdmin):
-    list_display = ["name", "code", "quantity_unit", "renewable_after_expiry", "grace_days"]
+    list_display = [
+        "name",
+        "code",
+        "quantity_unit",
+        "renewable_after_expiry",
+        "grace_days",
+        "lease_days",
+        "rehosts_per_term",
+    ]
     search_fields = ["name", "code"]
 
 

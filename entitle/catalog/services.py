@@ -33,6 +33,8 @@ def _product_state(product: Product) -> dict:
         "one_licence_per_device": product.one_licence_per_device,
         "quantity_counts_devices": product.quantity_counts_devices,
         "reminder_days": product.reminder_days,
+        "lease_days": product.lease_days,
+        "rehosts_per_term": product.rehosts_per_term,
     }
 
 
@@ -49,14 +51,18 @@ def product_create(
     one_licence_per_device: bool = False,
     quantity_counts_devices: bool = False,
     reminder_days: list[int] | None = None,
+    lease_days: int = 0,
+    rehosts_per_term: int = 2,
 ) -> Product:
     """`actor` None is the system itself (the demo world)."""
     if actor is not None:
         require_vendor_staff(actor)
     if not code.strip() or not name.strip():
         raise CatalogInvalid("A product needs a code and a name.", field="name")
-    if grace_days < 0 or warn_days < 0:
-        raise CatalogInvalid("Grace and warning days cannot be negative.", field="grace_days")
+    if min(grace_days, warn_days, lease_days, rehosts_per_term) < 0:
+        raise CatalogInvalid(
+            "Grace, warning and lease days and rehosts cannot be negative.", field="grace_days"
+        )
     try:
         with transaction.atomic():
             product = Product.objects.create(
@@ -70,6 +76,8 @@ def product_create(
                 one_licence_per_device=one_licence_per_device,
                 quantity_counts_devices=quantity_counts_devices,
                 reminder_days=_clean_reminder_days(reminder_days),
+                lease_days=lease_days,
+                rehosts_per_term=rehosts_per_term,
             )
             record(
                 actor=actor or Actor.anonymous(),

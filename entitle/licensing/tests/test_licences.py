@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from entitle.core import codes
 from entitle.core.idempotency import IdempotencyKeyReused
 from entitle.licensing import errors
 from entitle.licensing.models import ConsumptionRecord, Licence
@@ -52,12 +53,13 @@ def test_a_licence_costs_quantity_times_terms(owner_credits, skus):
     assert licence_status(licence).status == "active"
 
 
-def test_one_voucher_paying_for_a_licence_gives_it_the_mailed_subscription_id(owner_credits, skus):
+def test_the_activation_id_is_a_secret_of_its_own_never_the_subscription_id(owner_credits, skus):
     record = licence_create(
         actor=owner_credits, sku=skus["PCNS-3Y"], quantity=10, terms=1, idempotency_key="c"
     )
     entitlement = Entitlement.objects.get(sku__code="PCNS-3Y")
-    assert record.licence.activation_id == entitlement.subscription_id
+    assert record.licence.activation_id != entitlement.subscription_id
+    assert codes.is_well_formed(record.licence.activation_id)
     assert entitlement.licence == record.licence
     assert [f.voucher.sku.code for f in record.fundings.all()] == ["PCNS-3Y"]
 

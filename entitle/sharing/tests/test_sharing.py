@@ -51,8 +51,10 @@ def test_view_sees_the_licence_but_cannot_act_nor_see_the_installation(
         owner_credits, licence, "unrelated@example.com", "view", django_capture_on_commit_callbacks
     )
     viewer = actor_of(channel.users["unrelated"])
-    seen = licence_get(actor=viewer, activation_id=licence.activation_id)
-    assert seen.visible_bindings == []
+    seen = licence_get(actor=viewer, activation_id=str(licence.public_id))
+    assert seen.visible_bindings == [] and not seen.key_visible
+    with pytest.raises(NotFound):  # the Activation ID is the owner's secret
+        licence_get(actor=viewer, activation_id=licence.activation_id)
     with pytest.raises(NotFound):
         quote_renew(actor=viewer, activation_id=licence.activation_id, terms=1)
     assert not Device.objects.visible_to(viewer, "view").exists()
@@ -82,9 +84,10 @@ def test_revocation_and_expiry_take_effect_at_once_also_for_api_tokens(
         owner_credits, licence, "reseller@example.com", "view", django_capture_on_commit_callbacks
     )
     api = token_client(channel.users["reseller"])
-    assert api.get(f"/api/v1/licences/{licence.activation_id}").status_code == 200
+    seen = api.get(f"/api/v1/licences/{licence.public_id}")
+    assert seen.status_code == 200 and seen.json()["activation_id"] is None
     services.delegation_revoke(actor=owner_credits, public_id=delegation.public_id)
-    assert api.get(f"/api/v1/licences/{licence.activation_id}").status_code == 404
+    assert api.get(f"/api/v1/licences/{licence.public_id}").status_code == 404
 
     expiring = services.delegation_grant(
         actor=owner_credits,
@@ -93,9 +96,9 @@ def test_revocation_and_expiry_take_effect_at_once_also_for_api_tokens(
         activation_id=licence.activation_id,
         expires_at=timezone.now() + timedelta(hours=1),
     )
-    assert api.get(f"/api/v1/licences/{licence.activation_id}").status_code == 200
+    assert api.get(f"/api/v1/licences/{licence.public_id}").status_code == 200
     with time_machine.travel(expiring.expires_at + timedelta(seconds=1)):
-        assert api.get(f"/api/v1/licences/{licence.activation_id}").status_code == 404
+        assert api.get(f"/api/v1/licences/{licence.public_id}").status_code == 404
 
 
 def test_sharing_with_a_new_address_invites_them_into_a_company_of_their_own(
@@ -178,7 +181,7 @@ def propose(owner, licence, email, capture):
         )
 
 
-def test_transfer_moves_licence_devices_and_history_and_ends_delegations(
+def test_transfer_moves_licence_and_history_releases_devices_and_ends_delegations(
     licence, owner_credits, channel, django_capture_on_commit_callbacks
 ):
     share(
@@ -188,21 +191,31 @@ def test_transfer_moves_licence_devices_and_history_and_ends_delegations(
         owner_credits, licence, "unrelated@example.com", django_capture_on_commit_callbacks
     )
     receiver = actor_of(channel.users["unrelated"])
+    old_key = licence.activation_id
     services.transfer_accept(actor=receiver, public_id=transfer.public_id)
     licence.refresh_from_db()
     assert licence.owner == channel.companies["unrelated"]
-    assert Device.objects.get().owner == channel.companies["unrelated"]
-    with pytest.raises(NotFound):
-        licence_get(actor=owner_credits, activation_id=licence.activation_id)
-    with pytest.raises(NotFound):
-        licence_get(actor=actor_of(channel.users["reseller"]), activation_id=licence.activation_id)
+    # The old owner's device stays its own, released: its binding ended, audited per device;
+    # the key the old owner knew is replaced.
+    device = Device.objects.get()
+    assert device.owner == owner_credits.company
+    assert [b.end_reason for b in device.bindings.all()] == ["transferred"]
+    assert licence.activation_id != old_key
+    for old in (owner_credits, actor_of(channel.users["reseller"])):
+        with pytest.raises(NotFound):
+            licence_get(actor=old, activation_id=str(licence.public_id))
     from entitle.licensing.selectors import consumption_list, licence_activity
 
     # The consumption stays with the company that paid; the history moves with the licence.
     assert consumption_list(actor=owner_credits).count() == 1
     assert consumption_list(actor=receiver).count() == 0
     _, events = licence_activity(actor=receiver, activation_id=licence.activation_id)
-    assert {"licence.created", "licence.transferred"} <= {e.action for e in events}
+    assert {
+        "licence.created",
+        "licence.transferred",
+        "licence.released_on_transfer",
+        "licence.key_replaced",
+    } <= {e.action for e in events}
     with pytest.raises(errors.TransferClosed):
         services.transfer_decline(actor=receiver, public_id=transfer.public_id)
 
