@@ -5,9 +5,10 @@ the real WSGI entry)."""
 
 import json
 from collections.abc import Callable
+from typing import ClassVar
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, ValidationError, field_validator
+from pydantic import ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from entitle.core.errors import DomainError, RateLimited
 from entitle.licensing.services.product import (
@@ -44,10 +45,16 @@ class UnsupportedMediaType(DomainError):
 class _Strict(Schema):
     model_config = ConfigDict(strict=True, extra="ignore")
 
+    # Files (armoured: several lines) may have line breaks; nothing else a control character.
+    _multiline: ClassVar[frozenset[str]] = frozenset({"proof", "request"})
+
     @field_validator("*", mode="after")
     @classmethod
-    def _no_control_characters(cls, value):
-        if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    def _no_control_characters(cls, value, info: ValidationInfo):
+        allowed = "\t\r\n" if info.field_name in cls._multiline else ""
+        if isinstance(value, str) and any(
+            (ord(ch) < 32 or ord(ch) == 127) and ch not in allowed for ch in value
+        ):
             raise ValueError("control characters (such as NUL) are not allowed")
         return value
 
@@ -92,10 +99,12 @@ def _message(error: ValidationError) -> str:
 
 
 def _parse(schema: type[Schema], body: bytes, content_type: str):
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise UnsupportedMediaType()
     if len(body) > MAX_BODY:
         raise PayloadTooLarge()
+    if not body:
+        raise ProductRequestInvalid("Send a JSON object in the body.")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType()
     try:
         return schema.model_validate_json(body)
     except ValidationError as error:

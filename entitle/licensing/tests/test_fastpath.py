@@ -1,23 +1,37 @@
-"""The WSGI fast path for product validation answers exactly as the documented route does."""
+"""One validate: the WSGI fast path and the documented ninja route answer alike.
+
+Every answer code and every malformed body goes through the real WSGI entry
+(`config.wsgi.application`, called as a WSGI server calls it) and through the route (Django's
+test client, which never passes through `config/wsgi.py`), from the same database state, and
+both answers must have the same status, headers and body — signature and issue time aside.
+"""
 
 import io
 import json
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import jwt
 import pytest
+import time_machine
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from config.wsgi import application
-from entitle.licensing.services.licences import licence_create
-from entitle.licensing.services.product import product_activate
+from entitle.licensing.services.devices import binding_deactivate, device_register, licence_assign
+from entitle.licensing.services.licences import licence_create, licence_suspend
+from entitle.licensing.services.product import ProductRequest, product_activate
+from entitle.orders.models import Entitlement
+
+ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
     # As Django's test client does: the test's transaction must survive the request's end.
-    from django.core import signals
-    from django.db import close_old_connections
-
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield
@@ -25,72 +39,214 @@ def _keep_the_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
-def through_wsgi(body: bytes) -> tuple[str, dict]:
+def through_wsgi(path: str, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
+    # Django's test client connects these again after each of its requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     environ = {
         "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/v1/product/validate",
+        "PATH_INFO": path,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "80",
         "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": ADDRESS,
         "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": content_type,
         "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
     }
-    status = []
-    chunks = application(environ, lambda s, headers: status.append(s))
-    return status[0], json.loads(b"".join(chunks))
+    started = []
+    chunks = application(environ, lambda status, headers: started.append((status, headers)))
+    status, headers = started[0]
+    return int(status.split()[0]), dict(headers), b"".join(chunks)
 
 
-def claims(token: str) -> dict:
-    keys = jwt.PyJWKSet.from_dict(Client().get("/api/v1/keys").json())
-    claims = jwt.decode(token, keys.keys[0], algorithms=["EdDSA"], options={"verify_iat": False})
+def through_route(path: str, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
+    response = Client(REMOTE_ADDR=ADDRESS).generic("POST", path, body, content_type=content_type)
+    return response.status_code, dict(response.headers), response.content
+
+
+def _claims(token: str) -> tuple[dict, dict]:
+    claims = jwt.decode(token, options={"verify_signature": False})
     claims.pop("iat")
-    return claims
+    return jwt.get_unverified_header(token), claims
+
+
+def comparable(answer: tuple[int, dict, bytes]) -> tuple:
+    """What must be equal: status, the headers a client reads, the body with the token's and
+    the licence file's claims decoded (their signatures and issue times aside)."""
+    status, headers, raw = answer
+    body = json.loads(raw)
+    if "token" in body:
+        body["token"] = _claims(body["token"])
+        if body["licence"]:
+            token = "".join(
+                line for line in body["licence"].splitlines() if not line.startswith("-----")
+            )
+            body["licence"] = _claims(token)
+    kept = {k: v for k, v in headers.items() if k in ("Content-Type", "Retry-After")}
+    return status, kept, body
+
+
+@dataclass
+class Case:
+    name: str
+    body: dict | bytes
+    status: int = 200
+    code: str = ""
+    path: str = "/api/v1/product/validate"
+    content_type: str = "application/json"
+    days_later: int = 0
+    settings: dict = field(default_factory=dict)
+
+    def raw(self) -> bytes:
+        return self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
 
 
 @pytest.fixture
-def activated(owner_credits, skus):
-    licence = licence_create(
-        actor=owner_credits, sku=skus["DCE-1Y"], quantity=3, terms=1, idempotency_key="f"
-    ).licence
-    product_activate(activation_id=licence.activation_id, host_id="HOST-F")
-    return licence
+def world(owner_credits, skus, channel):
+    """Licences in every state, each bound to its host."""
+    owner = owner_credits
+
+    def create(sku: str, key: str, **more):
+        return licence_create(
+            actor=owner, sku=skus[sku], quantity=1, terms=1, idempotency_key=key, **more
+        ).licence
+
+    def activate(licence, host: str) -> None:
+        product_activate(ProductRequest.of(activation_id=licence.activation_id, host_id=host))
+
+    pcns = create("PCNS-3Y", "pcns")
+    activate(pcns, "HOST-P")
+    suspended = create("DCE-1Y", "suspended")
+    activate(suspended, "HOST-S")
+    licence_suspend(actor=channel.staff, activation_id=suspended.activation_id, reason="Unpaid")
+    deactivated = create("DCE-1Y", "deactivated")
+    activate(deactivated, "HOST-D")
+    device = deactivated.bindings.get().device
+    binding_deactivate(
+        actor=owner, activation_id=deactivated.activation_id, device_public_id=device.public_id
+    )
+    future = create("DCE-1Y", "future", start_date=timezone.localdate() + timedelta(days=10))
+    early = device_register(
+        actor=owner, product=skus["DCE-1Y"].product, name="early", host_id="HOST-E"
+    )
+    licence_assign(
+        actor=owner, activation_id=future.activation_id, device_public_id=early.public_id
+    )
+    full = create("DCE-1Y", "full")
+    activate(full, "HOST-F1")
+    return {
+        "pcns": pcns.activation_id,
+        "suspended": suspended.activation_id,
+        "deactivated": deactivated.activation_id,
+        "future": future.activation_id,
+        "full": full.activation_id,
+        "subscription": Entitlement.objects.first().subscription_id,
+    }
 
 
-@pytest.mark.parametrize(
-    "host",
-    ["HOST-F", "ELSEWHERE"],
-)
-def test_same_signed_answer_as_the_ninja_route(activated, host):
-    body = {"activation_id": activated.activation_id, "host_id": host, "nonce": "n"}
-    status, fast = through_wsgi(json.dumps(body).encode())
-    routed = Client().post("/api/v1/product/validate", body, content_type="application/json")
-    assert status == "200 OK" and routed.status_code == 200
-    assert claims(fast["token"]) == claims(routed.json()["token"])
-    assert set(fast) == set(routed.json()) == {"token"}
+def ask(key: str, host: str, **more) -> dict:
+    return {"activation_id": key, "host_id": host, "nonce": "parity-nonce", **more}
 
 
-@pytest.mark.parametrize(
-    "body",
-    [b"", b"not json", b"[]", b'{"activation_id": 5, "host_id": "h"}', b'{"host_id": "h"}'],
-)
-def test_bad_requests_are_422_with_a_code(db, body):
-    status, answer = through_wsgi(body)
-    assert status.startswith("422")
-    assert answer["code"] == "invalid_request" and answer["message"]
+def cases(keys: dict) -> list[Case]:
+    pcns = keys["pcns"]
+    return [
+        Case("valid", ask(pcns, "HOST-P"), code="VALID"),
+        Case("valid, typed in lower case", ask(pcns.lower(), " host-p "), code="VALID"),
+        Case("outdated file gets the newest", ask(pcns, "HOST-P", serial=0), code="VALID"),
+        Case("expiring, lease renewed", ask(pcns, "HOST-P"), code="EXPIRING", days_later=1070),
+        Case("grace", ask(pcns, "HOST-P"), code="GRACE", days_later=1100),
+        Case("expired", ask(pcns, "HOST-P"), code="EXPIRED", days_later=1160),
+        Case("suspended", ask(keys["suspended"], "HOST-S"), code="SUSPENDED"),
+        Case("not yet valid", ask(keys["future"], "HOST-E"), code="NOT_YET_VALID"),
+        Case("host mismatch", ask(pcns, "HOST-OTHER"), code="HOST_MISMATCH"),
+        Case("deactivated", ask(keys["deactivated"], "HOST-D"), code="DEACTIVATED"),
+        Case("unknown key", ask("7KQ2M-XH4PA-9RTCW-EN3BZ", "HOST-P"), code="NOT_FOUND"),
+        Case(
+            "mistyped key",
+            ask(pcns[:-1] + ("2" if pcns[-1] != "2" else "3"), "HOST-P"),
+            code="NOT_FOUND",
+        ),
+        Case("a Subscription ID", ask(keys["subscription"], "HOST-P"), code="NOT_FOUND"),
+        Case(
+            "too many devices",
+            ask(keys["full"], "HOST-F2"),
+            code="TOO_MANY_DEVICES",
+            path="/api/v1/product/activate",
+        ),
+        Case(
+            "rate limited",
+            ask(pcns, "HOST-P"),
+            status=429,
+            code="rate_limited",
+            settings={"PRODUCT_RATE": 0},
+        ),
+        Case(
+            "rate limited per address",
+            ask(pcns, "HOST-P"),
+            status=429,
+            code="rate_limited",
+            settings={"PRODUCT_RATE_ADDRESS": 0},
+        ),
+        Case("bad JSON", b'{"activation_id": ', status=422, code="invalid_request"),
+        Case("empty body", b"", status=422, code="invalid_request"),
+        Case("not an object", b"[]", status=422, code="invalid_request"),
+        Case("wrong type", {"activation_id": 5, "host_id": "h"}, 422, "invalid_request"),
+        Case("nonce not a string", ask(pcns, "HOST-P", nonce=7), 422, "invalid_request"),
+        Case("serial as text", ask(pcns, "HOST-P", serial="5"), 422, "invalid_request"),
+        Case("NUL character", ask(pcns, "HOST\x00P"), 422, "invalid_request"),
+        Case("missing host id", {"activation_id": pcns}, 422, "invalid_request"),
+        Case("blank host id", ask(pcns, "   "), 422, "invalid_request"),
+        Case("host id too long", ask(pcns, "H" * 129), 422, "invalid_request"),
+        Case("oversized", ask(pcns, "HOST-P", pad="x" * 9000), 413, "payload_too_large"),
+        Case(
+            "not JSON content",
+            ask(pcns, "HOST-P"),
+            415,
+            "unsupported_media_type",
+            content_type="text/plain",
+        ),
+    ]
 
 
-def test_a_malformed_content_length_is_a_422(db):
+def test_every_answer_is_the_same_through_the_fast_path_and_the_route(world, settings):
+    base = settings.ENTITLE
+    for case in cases(world):
+        answers = []
+        for through in (through_wsgi, through_route):
+            settings.ENTITLE = {**base, **case.settings}
+            cache.clear()
+            moment = timezone.now() + timedelta(days=case.days_later)
+            with time_machine.travel(moment, tick=False), transaction.atomic():
+                answers.append(comparable(through(case.path, case.raw(), case.content_type)))
+                transaction.set_rollback(True)
+        fast, routed = answers
+        assert fast == routed, case.name
+        status, headers, body = fast
+        assert status == case.status, case.name
+        code = body["token"][1]["code"] if status == 200 else body["code"]
+        assert code == case.code, case.name
+        if status == 429:
+            assert headers["Retry-After"] == "60"
+        if case.name in ("outdated file gets the newest", "expiring, lease renewed"):
+            assert body["licence"] is not None, case.name
+    settings.ENTITLE = base
+
+
+def test_a_malformed_content_length_is_an_empty_body(db):
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": "/api/v1/product/validate",
         "CONTENT_LENGTH": "lots",
+        "CONTENT_TYPE": "application/json",
         "wsgi.input": io.BytesIO(b"{}"),
     }
     status = []
     body = json.loads(b"".join(application(environ, lambda s, h: status.append(s))))
-    assert status[0].startswith("422") and body["code"] == "invalid_request"
+    assert status[0].startswith("422 ") and body["code"] == "invalid_request"
 
 
 def test_other_requests_go_to_django(db):
