@@ -17,7 +17,7 @@ from entitle.core.mail import send_after_commit
 from entitle.core.policy import Action
 from entitle.licensing.errors import LicenceNotFound
 from entitle.licensing.models import Licence
-from entitle.licensing.selectors import normalize_activation_id
+from entitle.licensing.selectors import licence_get
 from entitle.licensing.services.devices import licence_hand_over
 from entitle.orders.models import Entitlement, PurchaseOrder
 from entitle.sharing.errors import (
@@ -33,17 +33,18 @@ SHARE_LINK = "sharing.delegation"
 
 
 def _owned_licence(actor: Actor, activation_id: str, *, lock: bool = False) -> Licence:
-    """A licence the actor's company owns: sharing and transfer are the owner's alone, not a
-    delegate's."""
-    licences = Licence.objects.visible_to(actor, Action.CHANGE).filter(owner=actor.company)
+    """A licence (by id or Activation ID) the actor's company owns: sharing and transfer are the
+    owner's alone, not a delegate's."""
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    if licence.owner_id != actor.company.pk:
+        raise LicenceNotFound()
     if lock:
-        licences = licences.select_for_update(of=("self",))
-    try:
-        return licences.select_related("product").get(
-            activation_id=normalize_activation_id(activation_id)
+        return (
+            Licence.objects.select_for_update(of=("self",))
+            .select_related("product")
+            .get(pk=licence.pk)
         )
-    except Licence.DoesNotExist as exc:
-        raise LicenceNotFound() from exc
+    return licence
 
 
 def _owned_po(actor: Actor, po_number: str) -> PurchaseOrder:
@@ -67,7 +68,7 @@ def _state(delegation: Delegation) -> dict:
     return {
         "role": delegation.role,
         "scope": delegation.scope,
-        "licence": delegation.licence.activation_id if delegation.licence_id else None,
+        "licence": str(delegation.licence.public_id) if delegation.licence_id else None,
         "po": delegation.po.po_number if delegation.po_id else None,
         "delegate": delegation.delegate_id,
         "invited_email": delegation.invited_email,
@@ -245,7 +246,7 @@ def attach_pending_delegations(user: User) -> int:
 
 def _transfer_state(transfer: Transfer) -> dict:
     return {
-        "licence": transfer.licence.activation_id,
+        "licence": str(transfer.licence.public_id),
         "from": transfer.from_company_id,
         "to": transfer.to_company_id,
         "status": transfer.status,
