@@ -36,8 +36,8 @@ class LicenceOut(Schema):
         return obj.activation_id if getattr(obj, "key_visible", False) else None
 
     @staticmethod
-    def resolve_subscription_id(obj) -> str:
-        return subscription_id_of(obj)
+    def resolve_subscription_id(obj, context) -> str:
+        return subscription_id_of(obj, actor=context["request"].auth)
 
     @staticmethod
     def resolve_status(obj) -> str:

@@ -58,7 +58,8 @@ def licence_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Lice
         .annotate(
             key_visible=key_visible,
             subscription=Subquery(
-                Entitlement.objects.filter(licence=OuterRef("pk"))
+                Entitlement.objects.visible_to(actor, Action.VIEW)
+                .filter(licence=OuterRef("pk"))
                 .order_by("pk")
                 .values("subscription_id")[:1]
             ),
@@ -92,13 +93,14 @@ def licence_get(*, actor: Actor, activation_id: str, action: Action = Action.VIE
         raise LicenceNotFound() from exc
 
 
-def subscription_id_of(licence: Licence) -> str:
+def subscription_id_of(licence: Licence, *, actor: Actor) -> str:
     """The Subscription ID partners and every role on the PO know the licence by: that of the
-    first entitlement whose credits went into it ("" for a licence no entitlement paid for)."""
+    first entitlement whose credits went into it, if the actor may see it ("" otherwise)."""
     if hasattr(licence, "subscription"):  # annotated by `licence_list`
         return licence.subscription or ""
     return (
-        Entitlement.objects.filter(licence=licence)
+        Entitlement.objects.visible_to(actor, Action.VIEW)
+        .filter(licence=licence)
         .order_by("pk")
         .values_list("subscription_id", flat=True)
         .first()

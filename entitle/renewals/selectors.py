@@ -363,7 +363,7 @@ def sold_expiries(*, actor: Actor) -> list[SoldExpiry]:
             },
         )
         .values(
-            subscription=F(f"{licence}activation_id"),
+            subscription=F("subscription_id"),
             product_name=F(f"{licence}product__name"),
             sku_code=F(f"{licence}sku__code"),
             licence_quantity=F(f"{licence}quantity"),

@@ -116,7 +116,7 @@ def licence(request: HttpRequest, activation_id: str) -> HttpResponse:
             f"Licence renewed to {record.details['new_end']}. Download the new licence file "
             "from the Devices tab.",
         )
-    return redirect("renewals:licence", activation_id=licence.activation_id)
+    return redirect("renewals:licence", activation_id=licence.public_id)
 
 
 @login_required
@@ -139,7 +139,7 @@ def order_online(request: HttpRequest, activation_id: str) -> HttpResponse:
         f"Order {order.po.po_number} placed in the shop. Once it is fulfilled, its voucher "
         f"comes by e-mail: redeem it in the Digital Vouchers tab and the {then}.",
     )
-    return redirect("renewals:licence", activation_id=order.licence.activation_id)
+    return redirect("renewals:licence", activation_id=order.licence.public_id)
 
 
 def _to_partner(

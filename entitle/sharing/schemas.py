@@ -19,7 +19,10 @@ class DelegationOut(Schema):
     id: UUID = Field(..., alias="public_id")
     role: str
     scope: str
-    activation_id: str | None = None
+    licence: UUID | None = Field(None, description="The shared licence's id (scope licence).")
+    activation_id: str | None = Field(
+        None, description="The shared licence's Activation ID: for its owner only."
+    )
     po_number: str | None = None
     delegate: str | None = Field(None, description="The company it was shared with (owners only).")
     invited_email: str
@@ -28,8 +31,15 @@ class DelegationOut(Schema):
     revoked_at: datetime | None
 
     @staticmethod
-    def resolve_activation_id(obj) -> str | None:
-        return obj.licence.activation_id if obj.licence_id else None
+    def resolve_licence(obj) -> UUID | None:
+        return obj.licence.public_id if obj.licence_id else None
+
+    @staticmethod
+    def resolve_activation_id(obj, context) -> str | None:
+        # The key is the owner's secret: a delegate learns the licence's id only.
+        if obj.licence_id and obj.owner_id == context["request"].auth.company.pk:
+            return obj.licence.activation_id
+        return None
 
     @staticmethod
     def resolve_po_number(obj) -> str | None:
@@ -50,7 +60,7 @@ class TransferIn(Schema):
 
 class TransferOut(Schema):
     id: UUID = Field(..., alias="public_id")
-    activation_id: str = Field(..., alias="licence.activation_id")
+    licence: UUID = Field(..., alias="licence.public_id", description="The licence's id.")
     from_company: str = Field(..., alias="from_company.name")
     to_company: str = Field(..., alias="to_company.name")
     status: str

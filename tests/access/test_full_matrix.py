@@ -25,6 +25,7 @@ from entitle.accounts.services import api_token_create
 from entitle.demo import load_catalog
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
+from entitle.orders.models import Entitlement
 from entitle.sharing.services import delegation_grant
 
 ROLES = [
@@ -44,6 +45,7 @@ DELEGATES = {"view_delegate", "manage_delegate"}
 MATRIX: dict[str, set[str]] = {
     "licence: list": {"owner", "view_delegate", "manage_delegate", "vendor"},
     "licence: get": {"owner", "view_delegate", "manage_delegate", "vendor"},
+    "licence: get by Activation ID": {"owner", "manage_delegate", "vendor"},
     "licence: change (renew quote)": {"owner", "manage_delegate"},
     "licence: change (share)": {"owner"},
     "licence: change (transfer)": {"owner"},
@@ -61,6 +63,7 @@ MATRIX: dict[str, set[str]] = {
     "order details: get": {"purchasing", "vendor"},
     "owner identity: anywhere": {"owner", "vendor"},
     "installation location: anywhere": {"owner", "manage_delegate", "vendor"},
+    "activation id: anywhere": {"owner", "manage_delegate", "vendor"},
 }
 
 
@@ -68,6 +71,7 @@ MATRIX: dict[str, set[str]] = {
 class World:
     clients: dict[str, Client]
     aid: str
+    lid: str
     device: str
     view_delegation: str
     consumption: str
@@ -114,11 +118,12 @@ def world(module_db) -> World:
     return World(
         clients=clients,
         aid=aid,
+        lid=str(record.licence.public_id),
         device=str(device.public_id),
         view_delegation=str(view.public_id),
         consumption=str(record.public_id),
         po=str(partner_po.public_id),
-        subscription=record.licence.activation_id,
+        subscription=Entitlement.objects.filter(licence=record.licence).first().subscription_id,
         token_prefix=token.prefix,
     )
 
@@ -148,8 +153,11 @@ def contains(response, text: str) -> bool:
 
 
 PROBES = {
-    "licence: list": lambda w, r: contains(api(w, r, "GET", "/licences"), w.aid),
+    "licence: list": lambda w, r: contains(api(w, r, "GET", "/licences"), w.lid),
     "licence: get": lambda w, r: same_as_missing(
+        w, r, "GET", f"/licences/{w.lid}", f"/licences/{uuid.uuid4()}"
+    ),
+    "licence: get by Activation ID": lambda w, r: same_as_missing(
         w, r, "GET", f"/licences/{w.aid}", f"/licences/{MISSING_AID}"
     ),
     "licence: change (renew quote)": lambda w, r: same_as_missing(
@@ -251,10 +259,13 @@ def leaks(w: World, role: str, marks: list[str], extra: list[str]) -> bool:
 
 def owner_paths(w: World) -> list[str]:
     return [
-        f"/api/v1/licences/{w.aid}",
-        f"/licences/{w.aid}/",
-        f"/api/v1/licences/{w.aid}/activity",
-        f"/licences/{w.aid}/activity/",
+        f"/api/v1/licences/{w.lid}",
+        f"/licences/{w.lid}/",
+        f"/api/v1/licences/{w.lid}/activity",
+        f"/licences/{w.lid}/activity/",
+        f"/licences/{w.lid}/renewal/",
+        "/renewals/",
+        "/consumption/",
         f"/devices/{w.device}/activity/",
         f"/orders/{w.po}/",
         f"/orders/{w.po}/activity/",
@@ -267,6 +278,7 @@ PROBES["owner identity: anywhere"] = lambda w, r: leaks(
 PROBES["installation location: anywhere"] = lambda w, r: leaks(
     w, r, ["HOST-MATRIX", "Cellar 7"], owner_paths(w)
 )
+PROBES["activation id: anywhere"] = lambda w, r: leaks(w, r, [w.aid], owner_paths(w))
 assert set(PROBES) == set(MATRIX)
 
 

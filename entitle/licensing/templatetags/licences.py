@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 
 from entitle.licensing.models import Licence
-from entitle.licensing.selectors import licence_status, subscription_id_of
+from entitle.licensing.selectors import licence_status
 
 register = template.Library()
 
@@ -15,12 +15,12 @@ def licence_status_badge(licence: Licence) -> dict:
 
 @register.simple_tag
 def licence_name(licence: Licence) -> str:
-    """How a licence is named on a page: its Activation ID for those who may see the key (the
-    owner, `manage` delegates, vendor staff: `licence_list` says so), otherwise its Subscription
-    ID."""
+    """How a licence is named on a page, without a query: its Activation ID for those who may
+    see the key (the owner, `manage` delegates, vendor staff: `licence_list` says so), else its
+    Subscription ID (annotated by `licence_list`), else the start of its id."""
     if getattr(licence, "key_visible", False):
         return format_html('<code class="activation-id">{}</code>', licence.activation_id)
-    subscription = subscription_id_of(licence)
+    subscription = getattr(licence, "subscription", None)
     if subscription:
         return format_html('<code title="Subscription ID">{}</code>', subscription)
-    return format_html("{} license", licence.product.name)
+    return format_html('<code title="License id">{}</code>', str(licence.public_id)[:8])

@@ -16,7 +16,7 @@ from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
 from entitle.core.policy import Action
-from entitle.licensing.selectors import licence_get
+from entitle.licensing.selectors import licence_get, subscription_id_of
 from entitle.renewals.errors import (
     ListingInvalid,
     RenewalRequestAnswered,
@@ -83,7 +83,7 @@ def renewal_request_create(
             requested_by=actor.user,
             licence=licence,
             kind=renewal_kind(licence),
-            subscription_id=licence.activation_id,
+            subscription_id=subscription_id_of(licence, actor=actor),
             sku=licence.sku,
             quantity=licence.quantity,
             start_date=licence.start_date,
@@ -156,7 +156,10 @@ def partner_mail_send(*, actor: Actor, activation_id: str, partner_id: int, mess
             action=AuditAction.RENEWAL_PARTNER_EMAILED,
             obj=licence,
             company=actor.company,
-            after={"partner": partner.name, "subscription_id": licence.activation_id},
+            after={
+                "partner": partner.name,
+                "subscription_id": subscription_id_of(licence, actor=actor),
+            },
         )
         _mail_partner(
             partner,
@@ -166,7 +169,7 @@ def partner_mail_send(*, actor: Actor, activation_id: str, partner_id: int, mess
                 "sender_company": actor.company,
                 "partner": partner,
                 "message": message,
-                "subscription_id": licence.activation_id,
+                "subscription_id": subscription_id_of(licence, actor=actor),
                 "sku": licence.sku,
                 "quantity": licence.quantity,
                 "valid_through": licence.valid_through,

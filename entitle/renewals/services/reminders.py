@@ -29,6 +29,7 @@ from entitle.core.audit import AuditAction, record
 from entitle.core.mail import send_after_commit
 from entitle.licensing.models import ConsumptionRecord, Funding, Licence
 from entitle.licensing.selectors import licence_status
+from entitle.orders.models import Entitlement
 from entitle.renewals import schedule
 from entitle.renewals.models import Reminder, ReminderSweep
 from entitle.renewals.selectors import registration_from_token, registration_link
@@ -217,7 +218,7 @@ class _Audience:
 
     def letters(self, licence: Licence) -> list[Letter]:
         owner = licence.owner_id
-        renewal_page = reverse("renewals:licence", args=[licence.activation_id])
+        renewal_page = reverse("renewals:licence", args=[licence.public_id])
         sold_page = reverse("renewals:home") + "#sold"
         letters = {
             email: Letter(email, True, settings.PORTAL_URL + renewal_page)
@@ -305,7 +306,12 @@ def _send(letter: Letter, reminder: Reminder, step: schedule.Step | None) -> Non
         # The partner side is told the entitlement information and nothing else about the
         # licence: its owner and installation are never in reach of the template.
         context["entitlement"] = {
-            "subscription_id": licence.activation_id,
+            # The Subscription ID, never the Activation ID (the owner's secret).
+            "subscription_id": Entitlement.objects.filter(licence=licence)
+            .order_by("pk")
+            .values_list("subscription_id", flat=True)
+            .first()
+            or "",
             "sku": licence.sku.code,
             "quantity": licence.quantity,
             "start_date": licence.start_date,
@@ -350,7 +356,7 @@ def reminders_mail(*, reminder_ids: list[int]) -> int:
                 obj=reminder,
                 company=licence.owner,
                 after={
-                    "activation_id": licence.activation_id,
+                    "licence": str(licence.public_id),
                     "end": reminder.end_date.isoformat(),
                     "step": reminder.step,
                     "recipients": reminder.recipients,

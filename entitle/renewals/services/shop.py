@@ -79,7 +79,7 @@ def shop_order_place(*, actor: Actor, activation_id: str, idempotency_key: str) 
                 "order": order,
                 "line": line,
                 "licence": licence,
-                "link": links.portal_url("renewals:licence", licence.activation_id),
+                "link": links.portal_url("renewals:licence", licence.public_id),
             },
         )
     return order

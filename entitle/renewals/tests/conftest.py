@@ -10,6 +10,7 @@ from conftest import actor_of
 from entitle.accounts.models import Company
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
+from entitle.orders.models import Entitlement
 from entitle.renewals.services.partners import partner_listing_save
 from entitle.renewals.tasks import sweep_now
 
@@ -77,3 +78,8 @@ def listed(channel, skus):
             summary=f"{role.title()} partner",
         )
     return {role: c[role] for role in sells}
+
+
+def subscription(licence) -> str:
+    """The Subscription ID partners know the licence by (never its Activation ID)."""
+    return Entitlement.objects.filter(licence=licence).order_by("pk").first().subscription_id

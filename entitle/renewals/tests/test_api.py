@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.test import Client
 
-from entitle.renewals.tests.conftest import on
+from entitle.renewals.tests.conftest import on, subscription
 
 MISSING = "ABCDE-FGHJK-LMNPQ-RSTUV"
 
@@ -32,12 +32,12 @@ def test_request_answer_email_and_order_through_the_api(
 ):
     owner = token_client(channel.users["owner"])
     reseller = token_client(channel.users["reseller"])
-    base = f"/licences/{licence.activation_id}/renewal"
+    base = f"/licences/{licence.public_id}/renewal"
     created = post(owner, f"{base}/requests", {"partner": listed["reseller"].pk})
     assert created.status_code == 201, created.content
     request = created.json()
     assert (request["subscription_id"], request["sku"], request["quantity"]) == (
-        licence.activation_id,
+        subscription(licence),
         "DCE-1Y",
         10,
     )
@@ -65,7 +65,7 @@ def test_request_answer_email_and_order_through_the_api(
 
 
 def test_others_get_not_found_and_partner_errors_are_coded(licence, listed, channel, token_client):
-    base = f"/licences/{licence.activation_id}/renewal"
+    base = f"/licences/{licence.public_id}/renewal"
     for role in ["purchasing", "reseller", "installer", "unrelated"]:
         client = token_client(channel.users[role])
         answer = client.get(f"/api/v1{base}")
@@ -87,7 +87,7 @@ def test_directory_and_expiries_through_the_api(licence, listed, channel, token_
         distributor = token_client(channel.users["purchasing"])
         [row] = distributor.get("/api/v1/partner/expiries").json()
     assert row == {
-        "subscription_id": licence.activation_id,
+        "subscription_id": subscription(licence),
         "product": "Data Center Expert",
         "sku": "DCE-1Y",
         "quantity": 10,

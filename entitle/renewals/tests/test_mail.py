@@ -16,7 +16,7 @@ from entitle.accounts.services import user_create
 from entitle.licensing.services.licences import licence_create
 from entitle.locker.services import voucher_redeem
 from entitle.orders.services import LineInput, po_fulfil, po_record
-from entitle.renewals.tests.conftest import on
+from entitle.renewals.tests.conftest import on, subscription
 
 
 def reminders_to(address: str) -> list:
@@ -31,9 +31,9 @@ def test_the_owner_is_told_the_licence_and_its_renewal_page(licence, sweep, sett
         f"Your Data Center Expert licence {licence.activation_id} ends in 30 days"
     )
     body = message.body
-    assert f"Activation ID (Subscription ID): {licence.activation_id}" in body
+    assert f"Activation ID (License Key): {licence.activation_id}" in body
     assert "Quantity:       10 discoverable devices and surveillance cameras" in body
-    assert f"{settings.PORTAL_URL}/licences/{licence.activation_id}/renewal/" in body
+    assert f"{settings.PORTAL_URL}/licences/{licence.public_id}/renewal/" in body
     assert "This reminder is sent 30 days before the end date." in body
     assert "register" not in body
 
@@ -42,12 +42,13 @@ def test_the_partner_po_email_gets_entitlement_information_only(licence, sweep):
     with on(licence.end_date - timedelta(days=7)):
         sweep()
     [message] = reminders_to("orders@northwind.example")
-    assert message.subject == f"A licence you sold ends in 7 days: {licence.activation_id}"
+    assert message.subject == f"A licence you sold ends in 7 days: {subscription(licence)}"
     body = message.body
-    for shown in [licence.activation_id, "DCE-1Y", "Quantity:        10", "PO-1001"]:
+    for shown in [subscription(licence), "DCE-1Y", "Quantity:        10", "PO-1001"]:
         assert shown in body
-    # Never the owner, nor the installation.
-    for hidden in ["Acme", "owner@example.com", "dce-leeds", "HOST-SECRET-1", "Leeds"]:
+    # Never the owner, nor the installation, nor the Activation ID (the owner's key).
+    hidden_things = ["Acme", "owner@example.com", "dce-leeds", "HOST-SECRET-1", "Leeds"]
+    for hidden in [*hidden_things, licence.activation_id]:
         assert hidden not in body and hidden not in message.subject, hidden
     # An address with no account registers first, into the PO's purchasing entity.
     assert "register first" in body
@@ -93,7 +94,7 @@ def test_a_po_email_without_an_account_registers_then_lands_on_the_renewal_page(
         path, {"name": "Bea Buyer", "password": PASSWORD, "password_again": PASSWORD}
     )
     assert answer.status_code == 302
-    assert answer["Location"] == f"/licences/{licence.activation_id}/renewal/"
+    assert answer["Location"] == f"/licences/{licence.public_id}/renewal/"
     assert User.objects.get(email="buyer@acme.example").company == owner
     assert "Renew License" in client.get(answer["Location"]).content.decode()
     # The link is not a second way in: once registered, it sends the address to log in.
@@ -204,4 +205,4 @@ def test_a_reminder_goes_out_through_a_real_smtp_server(licence, sweep, settings
     )
     assert message["From"] == settings.DEFAULT_FROM_EMAIL
     body = message.get_content()
-    assert f"/licences/{licence.activation_id}/renewal/" in body
+    assert f"/licences/{licence.public_id}/renewal/" in body

@@ -12,7 +12,7 @@ from entitle.licensing.services.licences import licence_create, licence_suspend
 from entitle.locker.services import voucher_redeem
 from entitle.orders.services import LineInput, po_fulfil, po_record
 from entitle.renewals.models import RenewalRequest, ShopOrder
-from entitle.renewals.tests.conftest import on
+from entitle.renewals.tests.conftest import on, subscription
 from entitle.sharing.services import delegation_grant
 
 
@@ -191,7 +191,8 @@ def test_the_renewals_tab_for_owner_and_partner(
     assert "Renewal options" in owner_tab and 'data-status="expiring"' in owner_tab
     assert "Bluebird IT Resellers" in owner_tab
     assert "Renewal requests to Bluebird IT Resellers" in partner_tab
-    assert partner_tab.count(licence.activation_id) == 2  # the request and the expiry
+    assert partner_tab.count(subscription(licence)) == 2  # the request and the expiry
+    assert licence.activation_id not in partner_tab
     assert "PO-1001" in partner_tab and 'status-amber" data-status="expiring"' in partner_tab
     for secret in ["Acme", "owner@example.com", "dce-leeds", "Leeds"]:
         assert secret not in partner_tab
@@ -205,7 +206,8 @@ def test_the_partner_answers_a_request_on_its_page(licence, listed, channel, own
     )
     partner = login(channel.users["reseller"])
     page = partner.get(f"/renewals/requests/{asked.public_id}/").content.decode()
-    assert licence.activation_id in page and "Not shared: answer through the portal." in page
+    assert subscription(licence) in page and "Not shared: answer through the portal." in page
+    assert licence.activation_id not in page
     assert "Acme" not in page
     partner.post(f"/renewals/requests/{asked.public_id}/", {"answer": "450 for a year"})
     owner_view = login(channel.users["owner"]).get(f"/renewals/requests/{asked.public_id}/")

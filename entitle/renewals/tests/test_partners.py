@@ -11,6 +11,7 @@ from entitle.renewals import selectors
 from entitle.renewals.errors import PartnerNotFound, RenewalRequestAnswered
 from entitle.renewals.services import partners
 from entitle.renewals.services.partners import partner_listing_save
+from entitle.renewals.tests.conftest import subscription
 
 OWNER_SECRETS = [
     "Acme",
@@ -64,7 +65,7 @@ def test_a_renewal_request_carries_entitlement_information_only(
             message="Please quote one more year.",
         )
     [message] = partner_mails("installer")
-    for shown in [licence.activation_id, "DCE-1Y", "Quantity:        10", "one more year"]:
+    for shown in [subscription(licence), "DCE-1Y", "Quantity:        10", "one more year"]:
         assert shown in message.body
     assert "did not share their contact details" in message.body
     # What the partner sees, in the portal and the API, never names the owner.
@@ -133,7 +134,8 @@ def test_e_mailing_a_partner_carries_sku_quantity_subscription_and_the_writers_c
         )
     assert sent_to == "Northwind Distribution"
     [message] = partner_mails("purchasing")
-    assert f"Subscription ID: {licence.activation_id}" in message.body
+    assert f"Subscription ID: {subscription(licence)}" in message.body
+    assert licence.activation_id not in message.body
     assert "SKU:             DCE-1Y" in message.body and "Quantity:        10" in message.body
     assert "Can you renew this for us?" in message.body
     assert "at owner@example.com" in message.body
@@ -194,7 +196,7 @@ def test_a_partner_sees_the_upcoming_expiries_of_what_it_sold(licence, listed, c
             [row] = [
                 r
                 for r in selectors.sold_expiries(actor=actor_of(channel.users[role]))
-                if r.subscription_id == licence.activation_id
+                if r.subscription_id == subscription(licence)
             ]
             assert (row.sku, row.quantity, row.po_number) == ("DCE-1Y", 10, "PO-1001")
             assert (row.status.status, row.status.colour) == ("expiring", "amber")

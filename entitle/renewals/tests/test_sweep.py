@@ -11,7 +11,7 @@ from entitle.licensing.services.licences import licence_renew, licence_suspend
 from entitle.renewals import tasks
 from entitle.renewals.models import Reminder
 from entitle.renewals.services import reminders
-from entitle.renewals.tests.conftest import on
+from entitle.renewals.tests.conftest import on, subscription
 
 DEFAULT_STEPS = ["days-180", "days-90", "days-60", "days-30", "days-7", "expiry"]
 
@@ -37,7 +37,8 @@ def reminder_mails() -> list:
 
 
 def subjects_about(licence) -> list[str]:
-    return [m.subject for m in reminder_mails() if licence.activation_id in m.body]
+    names = (licence.activation_id, subscription(licence))
+    return [m.subject for m in reminder_mails() if any(name in m.body for name in names)]
 
 
 def test_every_step_is_sent_once_on_its_day_even_when_the_sweep_runs_twice_a_day(
