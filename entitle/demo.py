@@ -5,17 +5,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import time_machine
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.utils import timezone
+from entitle_client import airgap
 
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import company_create, user_create
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
 from entitle.core.actor import Actor
-from entitle.licensing.models import Licence
-from entitle.licensing.services.devices import device_register, licence_assign
+from entitle.licensing.models import Device, Licence
+from entitle.licensing.services.devices import device_register, licence_assign, licence_rehost
 from entitle.licensing.services.licences import licence_create
+from entitle.licensing.services.product import (
+    ProductRequest,
+    airgap_activate,
+    product_activate,
+    product_validate,
+)
 from entitle.locker.models import Voucher
 from entitle.locker.services import voucher_redeem
 from entitle.orders.models import PurchaseOrder
@@ -337,6 +345,56 @@ def _load_renewals(companies: dict[str, Company]) -> None:
     )
 
 
+def _load_devices(skus: dict[str, Sku]) -> None:
+    """Acme's Leeds site: a Data Center Expert that activated online 20 days ago, was moved
+    to a new host 12 days ago (a 30-day lease, renewed as it validates), and one in the vault
+    without network access, activated with a request file: the activation history of both."""
+    if Device.objects.filter(name="dce-vault").exists():
+        return
+    olivia = Actor.for_user(User.objects.get(email="olivia@acme.example"))
+
+    def new_licence(key: str) -> Licence:
+        return licence_create(
+            actor=olivia, sku=skus["DCE-1Y"], quantity=1, terms=1, idempotency_key=key
+        ).licence
+
+    with _at(20):
+        online = new_licence("demo-dce-online")
+        product_activate(
+            ProductRequest.of(
+                activation_id=online.activation_id,
+                host_id="00:C0:B7:5A:02:11",
+                device_name="dce-leeds-01",
+                address="203.0.113.24",
+            )
+        )
+    with _at(12):
+        licence_rehost(
+            actor=olivia,
+            activation_id=online.activation_id,
+            device_public_id=Device.objects.get(name="dce-leeds-01").public_id,
+            host_id="00:C0:B7:5A:02:12",
+            name="dce-leeds-02",
+            address="198.51.100.3",
+        )
+    product_validate(
+        ProductRequest.of(
+            activation_id=online.activation_id,
+            host_id="00:C0:B7:5A:02:12",
+            address="203.0.113.25",
+        )
+    )
+    vaulted = new_licence("demo-dce-vault")
+    request_file, _ = airgap.activation_request(
+        Ed25519PrivateKey.generate(),
+        activation_id=vaulted.activation_id,
+        host_id="VAULT-DCE-7",
+        product_version="7.1",
+        device_name="dce-vault",
+    )
+    airgap_activate(request_text=request_file, actor=olivia, address="198.51.100.3")
+
+
 def unredeemed_vouchers() -> list[Voucher]:
     return list(
         Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
@@ -372,4 +430,5 @@ def load() -> list[DemoUser]:
         _load_orders(companies, skus)
         _load_sharing()
         _load_renewals(companies)
+        _load_devices(skus)
     return USERS
