@@ -69,8 +69,14 @@ def demo(args: argparse.Namespace) -> int:
     )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run_together(commands: list[list[str]]) -> int:
-    """Run the server and the task worker side by side; stop both when either stops."""
+    """Run the server and the task worker side by side; stop both when either stops, or when
+    this process is told to stop (Ctrl-C, or SIGTERM: the children never outlive it)."""
+    signal.signal(signal.SIGTERM, _interrupt)
     processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
     try:
         while all(process.poll() is None for process in processes):

@@ -25,8 +25,25 @@ def test_demo_world_has_licences_in_every_state(db):
         for licence in Licence.objects.select_related("owner", "product")
     )
     assert states == [
+        ("Acme Data Centres", "dce", "active"),
+        ("Acme Data Centres", "dce", "active"),
         ("Acme Data Centres", "dce", "expiring"),
         ("Acme Data Centres", "pcns", "expiring"),
         ("Acme Data Centres", "pcns", "grace"),
         ("Globex Manufacturing", "secure-nmc", "expired"),
     ]
+
+
+def test_demo_world_has_a_device_on_lease_one_air_gapped_and_an_activation_history(db):
+    from entitle.core.models import AuditEvent
+    from entitle.licensing.models import Binding
+
+    demo.load()
+    leased = Binding.objects.get(device__name="dce-leeds-02", ended_at__isnull=True)
+    assert leased.lease_until is not None
+    vaulted = Binding.objects.get(device__name="dce-vault", ended_at__isnull=True)
+    assert vaulted.lease_until is None and vaulted.installation_key and vaulted.request_nonce
+    history = AuditEvent.objects.filter(
+        object_type="licensing.licence", object_id=str(leased.licence_id)
+    ).values_list("action", flat=True)
+    assert {"licence.activated", "licence.rehosted"} <= set(history)
