@@ -9,6 +9,7 @@ from entitle.licensing.services.licences import licence_create
 from entitle.locker.services import voucher_redeem
 from entitle.orders.services import LineInput, po_fulfil, po_record
 from entitle.renewals.services.partners import partner_listing_save
+from entitle.renewals.tests.conftest import subscription
 from tests.browser.test_invite_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,7 +97,9 @@ def test_the_renewal_page_of_an_amber_licence_and_each_option(page, expiring, ch
     expect(page.locator("#licence-facts [data-status]")).to_have_text("Active")
 
     to = {message.to[0]: message for message in mail.outbox}
-    assert f"Subscription ID: {aid}" in to["purchasing@example.com"].body
+    # Partners learn the Subscription ID, never the Activation ID (the owner's key).
+    assert f"Subscription ID: {subscription(expiring)}" in to["purchasing@example.com"].body
     request = to["reseller@example.com"]
     assert "One more term, please." in request.body and "Acme" not in request.body
+    assert aid not in to["purchasing@example.com"].body and aid not in request.body
     assert "from the shop" in to["owner@example.com"].subject
