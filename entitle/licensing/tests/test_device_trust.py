@@ -325,3 +325,22 @@ def test_a_rotation_by_another_process_is_used_on_the_next_answer(on_postgres, d
 def _database_url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_a_licence_that_has_not_started_says_so_everywhere(owner_credits, skus, channel, login):
+    start = timezone.localdate() + timedelta(days=10)
+    licence = licence_create(
+        actor=owner_credits,
+        sku=skus["DCE-1Y"],
+        quantity=1,
+        terms=1,
+        idempotency_key="early",
+        start_date=start,
+    ).licence
+    page = login(channel.users["owner"]).get("/licences/").content.decode()
+    assert 'data-status="not yet valid"' in page and "Not yet valid: starts in 10 days" in page
+    api = login(channel.users["owner"]).get(f"/api/v1/licences/{licence.public_id}").json()
+    assert api["status"] == "not yet valid"
+    refused = product_activate(request(licence.activation_id, "EARLY-1"))
+    assert (refused.code, refused.licence) == ("NOT_YET_VALID", None)
+    assert not Device.objects.filter(host_id="EARLY-1").exists()
