@@ -7,19 +7,30 @@ from django_redis.cache import RedisCache
 
 from entitle.core.errors import RateLimited
 
+# INCR creates each counter at 1; the first count sets its lifetime. One command for all keys.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+_scripts: dict[int, object] = {}
+
 
 def _counts(cache_keys: list[str], timeout: int) -> list[int]:
     """Count one attempt under each key; the counts. With Redis, one round trip for all."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        # INCR creates each counter at 1; EXPIRE NX sets its lifetime once. django-redis hands
-        # out its pooled, thread-safe client (one per server process).
-        pipe = get_redis_connection("default").pipeline(transaction=False)
-        for cache_key in cache_keys:
-            key = cache.make_and_validate_key(cache_key)
-            pipe.incr(key)
-            pipe.expire(key, timeout, nx=True)
-        return [int(count) for count in pipe.execute()[::2]]
+        # django-redis hands out its pooled, thread-safe client (one per server process); the
+        # script is sent by its digest (EVALSHA), and loaded again if the server forgot it.
+        client = get_redis_connection("default")
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_COUNT_SCRIPT)
+        keys = [cache.make_and_validate_key(cache_key) for cache_key in cache_keys]
+        return [int(count) for count in script(keys=keys, args=[timeout])]
     return [_count_elsewhere(cache, cache_key, timeout) for cache_key in cache_keys]
 
 

@@ -28,3 +28,28 @@ def test_the_limit_holds_on_every_cache_backend(db, settings, backend):
         ratelimit.hit("k", limit=3, window_seconds=60)
     ratelimit.hit("other", limit=3, window_seconds=60)
     caches["default"].clear()
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_several_limits_in_one_count(db, settings, backend):
+    settings.CACHES = {"default": BACKENDS[backend]}
+    if backend == "database":
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    for n in range(2):
+        ratelimit.hit_all({"key:a": 2, f"address:{n}": 5}, window_seconds=60)
+    with pytest.raises(RateLimited):  # the key's limit, whatever the address
+        ratelimit.hit_all({"key:a": 2, "address:9": 5}, window_seconds=60)
+    for n in range(2):
+        ratelimit.hit_all({f"key:{n}": 2, "address:x": 2}, window_seconds=60)
+    with pytest.raises(RateLimited):  # the address's limit, whatever the key
+        ratelimit.hit_all({"key:new": 2, "address:x": 2}, window_seconds=60)
+    if backend == "redis":
+        from django_redis import get_redis_connection
+
+        client = get_redis_connection("default")
+        [key] = client.keys("*address:x*")
+        assert 0 < client.ttl(key) <= 61
+    caches["default"].clear()
