@@ -1,6 +1,7 @@
 """The `entitle` command: demo, serve, worker, and every Django management command."""
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -15,7 +16,16 @@ def _setup() -> None:
     django.setup()
 
 
-def _granian(host: str, port: int, workers: int, blocking_threads: int, backpressure: int):
+def _granian(
+    host: str,
+    port: int,
+    workers: int,
+    blocking_threads: int,
+    backpressure: int,
+    kill_timeout: int,
+) -> list[str]:
+    # Without a kill timeout, granian told to stop while its workers are still starting waits
+    # for them forever (and ignores any further signal): the timeout bounds every shutdown.
     return [
         sys.executable,
         "-m",
@@ -32,6 +42,8 @@ def _granian(host: str, port: int, workers: int, blocking_threads: int, backpres
         str(blocking_threads),
         "--backpressure",
         str(backpressure),
+        "--workers-kill-timeout",
+        str(kill_timeout),
         "config.wsgi:application",
     ]
 
@@ -63,35 +75,68 @@ def demo(args: argparse.Namespace) -> int:
     print("E-mail is printed here, in this terminal. Ctrl-C stops the demo.\n", flush=True)
     return _run_together(
         [
-            _granian("127.0.0.1", args.port, workers=1, blocking_threads=4, backpressure=64),
+            _granian(
+                "127.0.0.1",
+                args.port,
+                workers=1,
+                blocking_threads=4,
+                backpressure=64,
+                kill_timeout=5,
+            ),
             [sys.executable, "-m", "entitle.cli", "worker"],
         ]
     )
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a child, before exec: the kernel sends SIGTERM if the parent dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class _Stop(Exception):
+    """Raised in the main loop by SIGTERM or SIGINT."""
 
 
 def _run_together(commands: list[list[str]]) -> int:
-    """Run the server and the task worker side by side; stop both when either stops, or when
-    this process is told to stop (Ctrl-C, or SIGTERM: the children never outlive it)."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+    """Run the server and the task worker side by side; stop both when either stops.
+
+    SIGTERM and SIGINT (Ctrl-C) are passed on to both children, which stop their own workers;
+    a child still running after fifteen seconds is killed with its process group. The children are
+    in process groups of their own, so that a terminal's Ctrl-C reaches them once, through here.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    processes: list[subprocess.Popen] = []
     try:
+        for command in commands:
+            processes.append(
+                subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
+            )
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except _Stop:
         pass
     finally:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
         for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return max(process.returncode or 0 for process in processes)
 
 
@@ -103,6 +148,7 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         blocking_threads=args.blocking_threads,
         backpressure=args.backpressure,
+        kill_timeout=args.workers_kill_timeout,
     )
     os.execv(sys.executable, command)  # noqa: S606 — replace this process with the server
     return 0
@@ -137,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p_serve.add_argument("--blocking-threads", type=int, default=2)
     p_serve.add_argument("--backpressure", type=int, default=128)
+    p_serve.add_argument(
+        "--workers-kill-timeout",
+        type=int,
+        default=30,
+        help="Seconds a worker may take to finish its requests when stopped (then killed).",
+    )
     sub.add_parser("worker", help="Run the task worker (e-mail, scheduled work).")
 
     if argv and argv[0] in {"demo", "serve", "worker"}:
