@@ -1,4 +1,3 @@
-import csv
 import json
 
 from django.contrib.auth.decorators import login_required
@@ -6,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from entitle.core import selectors
+from entitle.core.csvexport import csv_response
 
 
 @login_required
@@ -19,14 +19,12 @@ ACTIVITY_COLUMNS = ["when", "who", "company", "action", "object", "before", "aft
 def activity_response(request: HttpRequest, events, *, title: str, back: str | None = None):
     """An activity list as a page, or as CSV with ?format=csv."""
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="activity.csv"'
-        writer = csv.writer(response)
-        writer.writerow(ACTIVITY_COLUMNS)
-        for event in events[:10_000]:
-            writer.writerow(
+        return csv_response(
+            filename="activity.csv",
+            header=ACTIVITY_COLUMNS,
+            rows=(
                 [
-                    event.occurred_at.isoformat(),
+                    event.occurred_at,
                     getattr(event, "actor_label", "")
                     or (event.actor_user.email if event.actor_user else "system"),
                     event.actor_company.name if event.actor_company else "",
@@ -35,8 +33,9 @@ def activity_response(request: HttpRequest, events, *, title: str, back: str | N
                     json.dumps(event.before, sort_keys=True) if event.before else "",
                     json.dumps(event.after, sort_keys=True) if event.after else "",
                 ]
-            )
-        return response
+                for event in events[:10_000]
+            ),
+        )
     return render(
         request, "core/activity.html", {"events": events[:500], "title": title, "back": back}
     )
