@@ -8,7 +8,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from entitle.accounts.api import router as accounts_router
 from entitle.accounts.auth import API_AUTH
 from entitle.catalog.api import router as catalog_router
-from entitle.core.errors import DomainError
+from entitle.core.api_errors import error_for_status, error_response
+from entitle.core.errors import DomainError, PermissionDenied, RequestInvalid, Unauthenticated
+from entitle.core.jsonbody import StrictJsonParser
 from entitle.licensing.api import device_router, product_router
 from entitle.licensing.api import router as licensing_router
 from entitle.locker.api import router as locker_router
@@ -16,6 +18,12 @@ from entitle.orders.api import router as orders_router
 from entitle.renewals.api import router as renewals_router
 from entitle.sharing.api import activity_router
 from entitle.sharing.api import router as sharing_router
+
+
+class CsrfFailed(PermissionDenied):
+    code = "csrf_failed"
+    default_message = "Send the CSRF token with a session request."
+
 
 api = NinjaAPI(
     title="Entitle API",
@@ -28,12 +36,13 @@ api = NinjaAPI(
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    parser=StrictJsonParser(),
 )
 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return error_response(exc)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -41,32 +50,29 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError):
     first = exc.errors[0] if exc.errors else {}
     where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "payload"))
     message = f"{where}: {first.get('msg', 'invalid')}" if where else "The request is not valid."
-    return api.create_response(
-        request, {"code": "invalid_request", "message": message, "errors": exc.errors}, status=422
-    )
+    error = RequestInvalid(message)
+    return error_response(error, {**error.as_dict(), "errors": exc.errors})
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(
-        request,
-        {"code": "unauthenticated", "message": "Log in or send a valid API token."},
-        status=401,
-    )
+    return error_response(Unauthenticated())
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404):
-    return api.create_response(request, {"code": "not_found", "message": "Not found."}, status=404)
+    return error_response(error_for_status(404))
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError):
+    # Ninja wraps what its body parser raises (415, bad JSON) in an HttpError(400).
+    if isinstance(exc.__cause__, DomainError):
+        return error_response(exc.__cause__)
     if exc.status_code == 403 and "CSRF" in str(exc):
-        body = {"code": "csrf_failed", "message": "Send the CSRF token with a session request."}
-    else:
-        body = {"code": "error", "message": str(exc)}
-    return api.create_response(request, body, status=exc.status_code)
+        return error_response(CsrfFailed())
+    error = error_for_status(exc.status_code)
+    return error_response(error, {"code": error.code, "message": str(exc) or error.message})
 
 
 api.add_router("/", accounts_router)

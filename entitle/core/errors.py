@@ -20,6 +20,10 @@ class DomainError(Exception):
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that belong with this error (e.g. Retry-After)."""
+        return {}
+
 
 class NotFound(DomainError):
     """Missing and forbidden look the same: this is the only answer to either."""
@@ -42,6 +46,16 @@ class RateLimited(DomainError):
     code = "rate_limited"
     default_message = "Too many attempts. Please wait a while and try again."
 
+    def __init__(
+        self, message: str | None = None, *, retry_after: int = 60, field: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        # Seconds until the limit lets the caller in again.
+        self.retry_after = max(1, int(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 class Conflict(DomainError):
     status = 409
@@ -52,3 +66,57 @@ class Conflict(DomainError):
 class VendorStaffOnly(PermissionDenied):
     code = "vendor_staff_only"
     default_message = "Only the vendor's staff can do this."
+
+
+# The HTTP failures that happen before or around a route's own logic (rendered as JSON under
+# /api/ by entitle.core.api_errors).
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+    default_message = "The request is not valid."
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    default_message = "Log in or send a valid API token."
+
+
+class RequestInvalid(DomainError):
+    """A request whose fields do not match the schema (the field errors go with it)."""
+
+    status = 422
+    code = "invalid_request"
+    default_message = "The request is not valid."
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = "This method is not allowed here."
+
+
+class RequestTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "Send the body as JSON, with Content-Type: application/json."
+
+
+class InvalidJson(DomainError):
+    status = 422
+    code = "invalid_json"
+    default_message = "The body is not valid JSON."
+
+
+class ServerError(DomainError):
+    status = 500
+    code = "server_error"
+    default_message = "Something went wrong on our side. Please try again later."

@@ -17,4 +17,7 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         template = "core/error_fragment.html" if request.htmx else "core/error.html"
-        return render(request, template, {"error": exception}, status=exception.status)
+        response = render(request, template, {"error": exception}, status=exception.status)
+        for name, value in exception.headers().items():
+            response[name] = value
+        return response

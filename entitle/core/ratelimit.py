@@ -54,7 +54,8 @@ def hit(key: str, *, limit: int, window_seconds: int, message: str | None = None
 def hit_all(limits: dict[str, int], *, window_seconds: int, message: str | None = None) -> None:
     """Count one attempt under each key (one round trip with Redis); raise RateLimited once any
     key has passed its limit in the window."""
-    window = int(timezone.now().timestamp()) // window_seconds
+    now = int(timezone.now().timestamp())
+    window = now // window_seconds
     counts = _counts([f"ratelimit:{key}:{window}" for key in limits], window_seconds + 1)
     if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
-        raise RateLimited(message)
+        raise RateLimited(message, retry_after=window_seconds - now % window_seconds)
