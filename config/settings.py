@@ -191,9 +191,10 @@ ENTITLE = {
     "INVITATION_DAYS": env.int("ENTITLE_INVITATION_DAYS", default=14),
     # Invitations one user may send per hour.
     "INVITATION_RATE": env.int("ENTITLE_INVITATION_RATE", default=30),
-    # Log-in attempts per address, and per client address, in fifteen minutes.
-    "LOGIN_RATE_EMAIL": env.int("ENTITLE_LOGIN_RATE_EMAIL", default=10),
-    "LOGIN_RATE_CLIENT": env.int("ENTITLE_LOGIN_RATE_CLIENT", default=100),
+    # Failed sign-ins (passwords, API tokens) per account from one client address, and per
+    # client address, in fifteen minutes; past either, that client is refused until it ends.
+    "LOGIN_FAILURES_PER_ACCOUNT": env.int("ENTITLE_LOGIN_FAILURES_PER_ACCOUNT", default=10),
+    "LOGIN_FAILURES_PER_CLIENT": env.int("ENTITLE_LOGIN_FAILURES_PER_CLIENT", default=100),
     # The direct price is the partner price times this premium.
     "DIRECT_PREMIUM": env.str("ENTITLE_DIRECT_PREMIUM", default="1.20"),
     # Voucher codes one user, and one company, may try in ten minutes.

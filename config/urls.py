@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from entitle.accounts.forms import AdminLoginForm
+
+# The back office's log-in has the portal's limits on failed attempts.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from entitle.accounts import signin
 from entitle.accounts.selectors import api_token_authenticate
 from entitle.accounts.services import api_token_record_use
 from entitle.core.actor import Actor
@@ -12,8 +13,12 @@ class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        # A wrong token is a failed sign-in of an unknown account: limited per client.
+        client = signin.client_of(request)
+        signin.check(client=client)
         api_token = api_token_authenticate(token)
         if api_token is None:
+            signin.failed(client=client)
             return None
         api_token_record_use(api_token)
         request.actor = Actor.for_token(api_token)

@@ -1,14 +1,22 @@
 from django import forms
-from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from entitle.accounts.models import normalize_email
-from entitle.core import ratelimit
-from entitle.core.errors import RateLimited
+from entitle.accounts.signin import SignInLimited
 from entitle.core.mail import send_after_commit
 
 
-class LoginForm(AuthenticationForm):
+class SignInLimitMixin:
+    """Shows a sign-in limit (raised by EmailBackend) as the form's error."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except SignInLimited as error:
+            raise forms.ValidationError(error.message, code="rate_limited") from error
+
+
+class LoginForm(SignInLimitMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
@@ -17,28 +25,9 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "Please enter a correct email address and password.",
     }
 
-    def clean(self):
-        # Password guessing is slowed down per address and per client, before any check.
-        email = normalize_email(self.cleaned_data.get("username") or "")
-        client = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        limits = settings.ENTITLE
-        message = "Too many attempts to log in. Please wait a few minutes and try again."
-        try:
-            ratelimit.hit(
-                f"login:email:{email}",
-                limit=limits["LOGIN_RATE_EMAIL"],
-                window_seconds=900,
-                message=message,
-            )
-            ratelimit.hit(
-                f"login:client:{client}",
-                limit=limits["LOGIN_RATE_CLIENT"],
-                window_seconds=900,
-                message=message,
-            )
-        except RateLimited as error:
-            raise forms.ValidationError(error.message, code="rate_limited") from error
-        return super().clean()
+
+class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
+    """The back office's log-in, with the portal's limits."""
 
 
 class InviteForm(forms.Form):

@@ -46,6 +46,12 @@ def _count_elsewhere(cache, cache_key: str, timeout: int) -> int:
         return 1
 
 
+def _window(window_seconds: int) -> tuple[int, int]:
+    """The current window's number, and the seconds left until the next one starts."""
+    now = int(timezone.now().timestamp())
+    return now // window_seconds, window_seconds - now % window_seconds
+
+
 def hit(key: str, *, limit: int, window_seconds: int, message: str | None = None) -> None:
     """Count one attempt under `key`; raise RateLimited once `limit` is passed in the window."""
     hit_all({key: limit}, window_seconds=window_seconds, message=message)
@@ -54,8 +60,21 @@ def hit(key: str, *, limit: int, window_seconds: int, message: str | None = None
 def hit_all(limits: dict[str, int], *, window_seconds: int, message: str | None = None) -> None:
     """Count one attempt under each key (one round trip with Redis); raise RateLimited once any
     key has passed its limit in the window."""
-    now = int(timezone.now().timestamp())
-    window = now // window_seconds
+    window, left = _window(window_seconds)
     counts = _counts([f"ratelimit:{key}:{window}" for key in limits], window_seconds + 1)
     if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
-        raise RateLimited(message, retry_after=window_seconds - now % window_seconds)
+        raise RateLimited(message, retry_after=left)
+
+
+def check(key: str, *, limit: int, window_seconds: int, message: str | None = None) -> None:
+    """Raise RateLimited if `limit` attempts were already counted under `key` in this window,
+    without counting this one (for limits on failures: `check` first, `count` on failure)."""
+    window, left = _window(window_seconds)
+    if (caches["default"].get(f"ratelimit:{key}:{window}") or 0) >= limit:
+        raise RateLimited(message, retry_after=left)
+
+
+def count(key: str, *, window_seconds: int) -> int:
+    """Count one attempt under `key` in this window, and return how many there were."""
+    window, _ = _window(window_seconds)
+    return _counts([f"ratelimit:{key}:{window}"], window_seconds + 1)[0]

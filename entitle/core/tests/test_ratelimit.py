@@ -27,6 +27,13 @@ def test_the_limit_holds_on_every_cache_backend(db, settings, backend):
     with pytest.raises(RateLimited):
         ratelimit.hit("k", limit=3, window_seconds=60)
     ratelimit.hit("other", limit=3, window_seconds=60)
+    # Failure limits: check without counting, count only failures.
+    ratelimit.check("failures", limit=2, window_seconds=60)
+    assert ratelimit.count("failures", window_seconds=60) == 1
+    assert ratelimit.count("failures", window_seconds=60) == 2
+    with pytest.raises(RateLimited) as limited:
+        ratelimit.check("failures", limit=2, window_seconds=60)
+    assert 1 <= limited.value.retry_after <= 60
     caches["default"].clear()
 
 
