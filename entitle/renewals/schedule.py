@@ -51,13 +51,6 @@ def steps(*, reminder_days: Iterable[int], grace_days: int) -> list[Step]:
     return result
 
 
-def step_named(key: str, *, reminder_days: Iterable[int], grace_days: int) -> Step | None:
-    return next(
-        (s for s in steps(reminder_days=reminder_days, grace_days=grace_days) if s.key == key),
-        None,
-    )
-
-
 @dataclass(frozen=True)
 class Window:
     """On the day it was made for: the step is current for licences whose end date lies in

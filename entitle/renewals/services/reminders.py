@@ -210,13 +210,26 @@ class Letter:
     po_numbers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _FundingPo:
+    email: str
+    po_number: str
+    purchaser: int
+    owner: int
+
+
 @dataclass
 class _Audience:
     admins: dict[int, list[str]]
-    pos: dict[int, list[tuple[str, str, int]]]
+    pos: dict[int, list[_FundingPo]]
     accounts: dict[str, tuple[int, bool]]
 
     def letters(self, licence: Licence) -> list[Letter]:
+        """The owner's administrators, and the PO emails of the POs that paid for the licence
+        and still concern its owner: the owner's own POs (owner letter) and those a partner
+        placed for it (partner letter). A PO placed for an earlier owner — the licence was
+        transferred — tells its parties nothing more, and an address that belongs to another
+        company than the PO's purchasing entity is never written to."""
         owner = licence.owner_id
         renewal_page = reverse("renewals:licence", args=[licence.public_id])
         sold_page = reverse("renewals:home") + "#sold"
@@ -224,33 +237,33 @@ class _Audience:
             email: Letter(email, True, settings.PORTAL_URL + renewal_page)
             for email in self.admins.get(licence.pk, [])
         }
-        for email, po_number, purchaser in self.pos.get(licence.pk, []):
-            account = self.accounts.get(email)
+        for po in self.pos.get(licence.pk, []):
+            if po.owner != owner and po.purchaser != owner:
+                continue
+            to_owner = po.purchaser == owner
+            page = renewal_page if to_owner else sold_page
+            account = self.accounts.get(po.email)
             if account is None:
                 # No account yet: the link registers the address into the company whose
                 # contact the PO names, then goes on to that company's page.
-                to_owner = purchaser == owner
-                page = renewal_page if to_owner else sold_page
                 letter = Letter(
-                    email,
+                    po.email,
                     to_owner,
-                    registration_link(email=email, company_id=purchaser, next_path=page),
+                    registration_link(email=po.email, company_id=po.purchaser, next_path=page),
                     registers=True,
                 )
             else:
                 company, active = account
-                if not active:
+                if not active or company != po.purchaser:
                     continue
-                to_owner = company == owner
-                page = renewal_page if to_owner else sold_page
-                letter = Letter(email, to_owner, settings.PORTAL_URL + page)
-            earlier = letters.get(email, letter)
-            letters[email] = replace(earlier, po_numbers=(*earlier.po_numbers, po_number))
+                letter = Letter(po.email, to_owner, settings.PORTAL_URL + page)
+            earlier = letters.get(po.email, letter)
+            letters[po.email] = replace(earlier, po_numbers=(*earlier.po_numbers, po.po_number))
         return list(letters.values())
 
 
 def _audience(licences: list[Licence]) -> _Audience:
-    """Who each licence's reminder goes to: the PO email of every PO whose vouchers paid for
+    """Who each licence's reminder may go to: the PO email of every PO whose vouchers paid for
     it (Funding → voucher → line → PO) and the owner's administrators."""
     by_owner: dict[int, list[int]] = {}
     for licence in licences:
@@ -261,8 +274,8 @@ def _audience(licences: list[Licence]) -> _Audience:
     ).values_list("company", "email"):
         for licence_id in by_owner[company_id]:
             admins.setdefault(licence_id, []).append(email)
-    pos: dict[int, list[tuple[str, str, int]]] = {}
-    for licence_id, email, po_number, purchaser in (
+    pos: dict[int, list[_FundingPo]] = {}
+    for licence_id, email, po_number, purchaser, po_owner in (
         Funding.objects.filter(
             consumption__licence__in=[licence.pk for licence in licences],
             consumption__status=ConsumptionRecord.Status.COMPLETED,
@@ -272,12 +285,13 @@ def _audience(licences: list[Licence]) -> _Audience:
             "voucher__line__po__po_email",
             "voucher__line__po__po_number",
             "voucher__line__po__purchasing_entity",
+            "voucher__line__po__owner",
         )
         .distinct()
         .order_by("voucher__line__po__recorded_at")
     ):
-        pos.setdefault(licence_id, []).append((email, po_number, purchaser))
-    emails = {email for rows in pos.values() for email, _, _ in rows}
+        pos.setdefault(licence_id, []).append(_FundingPo(email, po_number, purchaser, po_owner))
+    emails = {po.email for rows in pos.values() for po in rows}
     accounts = {
         email: (company, active)
         for email, company, active in User.objects.filter(email__in=emails).values_list(
@@ -334,21 +348,26 @@ def reminders_mail(*, reminder_ids: list[int]) -> int:
             .order_by("pk")
         )
         audience = _audience([reminder.licence for reminder in reminders])
+        today = timezone.localdate()
         for reminder in reminders:
             licence = reminder.licence
+            steps = schedule.steps(
+                reminder_days=licence.product.reminder_days, grace_days=licence.product.grace_days
+            )
+            current = schedule.current_step(steps, end=licence.end_date, on=today)
             if licence.end_date != reminder.end_date:
                 reminder.mark_skipped(now, "The licence was renewed before the reminder went out.")
             elif licence.is_suspended:
                 reminder.mark_skipped(now, "The licence is suspended.")
+            elif current is None or current.key != reminder.step:
+                # Mailed late (the worker was down, or several sweeps' claims queued up): only
+                # the most recent due reminder goes out, never a "before expiry" one after the
+                # end date.
+                reminder.mark_skipped(now, "A later reminder is due instead.")
             else:
-                step = schedule.step_named(
-                    reminder.step,
-                    reminder_days=licence.product.reminder_days,
-                    grace_days=licence.product.grace_days,
-                )
                 letters = audience.letters(licence)
                 for letter in letters:
-                    _send(letter, reminder, step)
+                    _send(letter, reminder, current)
                 reminder.mark_mailed(now, len(letters))
             record(
                 actor=SYSTEM,
