@@ -3,14 +3,16 @@ from uuid import UUID
 
 from ninja import Schema
 
+from entitle.core.fields import Email, InputSchema, Name, Password, Token
+
 
 class ErrorOut(Schema):
     code: str
     message: str
 
 
-class InvitationIn(Schema):
-    email: str | None = None
+class InvitationIn(InputSchema):
+    email: Email | None = None
 
 
 class InvitationOut(Schema):
@@ -37,10 +39,10 @@ class InvitationOut(Schema):
         return obj.status
 
 
-class AcceptIn(Schema):
-    token: str
-    name: str
-    password: str
+class AcceptIn(InputSchema):
+    token: Token
+    name: Name
+    password: Password
 
 
 class CoworkerOut(Schema):

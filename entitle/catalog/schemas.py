@@ -1,6 +1,19 @@
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
+
+from entitle.core.fields import (
+    Code,
+    Flag,
+    InputSchema,
+    Message,
+    Money,
+    Name,
+    PolicyDays,
+    ReminderDay,
+    TermDays,
+)
 
 
 class SkuOut(Schema):
@@ -25,22 +38,22 @@ class ProductOut(Schema):
     reminder_days: list[int]
 
 
-class ProductIn(Schema):
-    code: str
-    name: str
-    description: str = ""
-    quantity_unit: str = "devices"
-    renewable_after_expiry: bool = True
-    grace_days: int = Field(0, ge=0)
-    warn_days: int = Field(30, ge=0)
-    one_licence_per_device: bool = False
-    quantity_counts_devices: bool = False
-    reminder_days: list[int] | None = None
+class ProductIn(InputSchema):
+    code: Code
+    name: Name
+    description: Message = ""
+    quantity_unit: Name = "devices"
+    renewable_after_expiry: Flag = True
+    grace_days: PolicyDays = 0
+    warn_days: PolicyDays = 30
+    one_licence_per_device: Flag = False
+    quantity_counts_devices: Flag = False
+    reminder_days: Annotated[list[ReminderDay], Field(max_length=20)] | None = None
 
 
-class SkuIn(Schema):
-    code: str
-    product: str
-    name: str = ""
-    term_days: int = Field(..., ge=1)
-    partner_price: Decimal = Field(..., ge=0, decimal_places=2)
+class SkuIn(InputSchema):
+    code: Code
+    product: Code
+    name: Name = ""
+    term_days: TermDays
+    partner_price: Money

@@ -4,6 +4,18 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core.fields import (
+    Code,
+    Day,
+    HostId,
+    InputSchema,
+    Key,
+    Line,
+    Name,
+    Quantity,
+    Reference,
+    Terms,
+)
 from entitle.licensing.selectors import licence_status, subscription_id_of
 
 
@@ -56,29 +68,29 @@ class LicenceOut(Schema):
         return [binding.device.public_id for binding in obj.visible_bindings]
 
 
-class CreateIn(Schema):
-    sku: str
-    quantity: int = Field(..., ge=1)
-    terms: int = Field(1, ge=1)
-    start_date: date | None = None
-    idempotency_key: str
+class CreateIn(InputSchema):
+    sku: Code
+    quantity: Quantity
+    terms: Terms = 1
+    start_date: Day | None = None
+    idempotency_key: Key
 
 
-class IncreaseQuoteIn(Schema):
-    quantity: int = Field(..., ge=1)
+class IncreaseQuoteIn(InputSchema):
+    quantity: Quantity
 
 
 class IncreaseIn(IncreaseQuoteIn):
-    idempotency_key: str
+    idempotency_key: Key
 
 
-class RenewQuoteIn(Schema):
-    terms: int = Field(1, ge=1)
-    sku: str | None = Field(None, description="Credits of another SKU of the same product.")
+class RenewQuoteIn(InputSchema):
+    terms: Terms = 1
+    sku: Code | None = Field(None, description="Credits of another SKU of the same product.")
 
 
 class RenewIn(RenewQuoteIn):
-    idempotency_key: str
+    idempotency_key: Key
 
 
 class QuoteOut(Schema):
@@ -109,15 +121,15 @@ class ConsumptionOut(Schema):
         return obj.licence.activation_id if obj.licence_id else None
 
 
-class SuspendIn(Schema):
-    reason: str
+class SuspendIn(InputSchema):
+    reason: Line
 
 
-class DeviceIn(Schema):
-    name: str
-    host_id: str
-    product: str = Field(..., description="Product code, e.g. dce")
-    location: str = ""
+class DeviceIn(InputSchema):
+    name: Name
+    host_id: HostId
+    product: Code = Field(..., description="Product code, e.g. dce")
+    location: Line = ""
 
 
 class DeviceOut(Schema):
@@ -141,8 +153,8 @@ class DeviceOut(Schema):
         ]
 
 
-class AssignIn(Schema):
-    activation_id: str
+class AssignIn(InputSchema):
+    activation_id: Reference
 
 
 class LicenceFileOut(Schema):
@@ -153,9 +165,9 @@ class LicenceFileOut(Schema):
     text: str
 
 
-class RehostIn(Schema):
-    host_id: str = Field(..., max_length=128, description="The new host id.")
-    name: str = Field("", max_length=120, description="The new device's name, if it is new.")
+class RehostIn(InputSchema):
+    host_id: HostId = Field(..., description="The new host id.")
+    name: Name = Field("", description="The new device's name, if it is new.")
 
 
 class ActivationOut(Schema):

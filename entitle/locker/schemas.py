@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from entitle.core.fields import InputSchema, Key, Reference
+
 
 class VoucherOut(Schema):
     code: str
@@ -21,9 +23,9 @@ class VoucherOut(Schema):
         return obj.redeemed_by_company.name if obj.redeemed_by_company else None
 
 
-class RedeemIn(Schema):
-    code: str
-    idempotency_key: str | None = Field(
+class RedeemIn(InputSchema):
+    code: Reference
+    idempotency_key: Key | None = Field(
         None,
         description="Or send an `Idempotency-Key` header. The same request twice redeems once.",
     )

@@ -4,6 +4,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core.fields import Code, Day, Email, Id, InputSchema, Money, Quantity, Reference
+
 
 class CompanyRef(Schema):
     id: int
@@ -45,23 +47,23 @@ class PurchaseOrderOut(Schema):
         return {"id": obj.owner.id, "name": obj.owner.name}
 
 
-class OrderLineIn(Schema):
-    sku: str
-    quantity: int = Field(..., ge=1)
-    unit_price: Decimal | None = Field(None, ge=0, decimal_places=2)
+class OrderLineIn(InputSchema):
+    sku: Code
+    quantity: Quantity
+    unit_price: Money | None = None
 
 
-class PurchaseOrderIn(Schema):
-    po_number: str
-    po_email: str
-    channel: str = Field(..., pattern="^(partner|direct)$")
-    purchasing_entity: int
-    owner: int
-    reseller: int | None = None
-    installer: int | None = None
-    msa_reference: str = ""
-    ordered_on: date | None = None
-    lines: list[OrderLineIn] = Field(..., min_length=1)
+class PurchaseOrderIn(InputSchema):
+    po_number: Reference
+    po_email: Email
+    channel: str = Field(..., pattern="^(partner|direct)$", max_length=7)
+    purchasing_entity: Id
+    owner: Id
+    reseller: Id | None = None
+    installer: Id | None = None
+    msa_reference: Reference = ""
+    ordered_on: Day | None = None
+    lines: list[OrderLineIn] = Field(..., min_length=1, max_length=100)
 
 
 class EntitlementOut(Schema):

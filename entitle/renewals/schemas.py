@@ -4,6 +4,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core.fields import Flag, Id, InputSchema, Key, Message
 from entitle.licensing.schemas import LicenceOut, QuoteOut
 
 
@@ -43,10 +44,10 @@ class RenewalOptionsOut(Schema):
     next_reminder_on: date | None
 
 
-class RenewalRequestIn(Schema):
-    partner: int = Field(..., description="A partner's id from `GET /partners`.")
-    message: str = ""
-    include_contact: bool = Field(
+class RenewalRequestIn(InputSchema):
+    partner: Id = Field(..., description="A partner's id from `GET /partners`.")
+    message: Message = ""
+    include_contact: Flag = Field(
         False, description="Share your name, e-mail address and company with the partner."
     )
 
@@ -91,21 +92,21 @@ class RenewalRequestOut(Schema):
         }
 
 
-class AnswerIn(Schema):
-    answer: str
+class AnswerIn(InputSchema):
+    answer: Message
 
 
-class PartnerMailIn(Schema):
-    partner: int = Field(..., description="A partner's id from `GET /partners`.")
-    message: str
+class PartnerMailIn(InputSchema):
+    partner: Id = Field(..., description="A partner's id from `GET /partners`.")
+    message: Message
 
 
 class PartnerMailOut(Schema):
     sent_to: str
 
 
-class ShopOrderIn(Schema):
-    idempotency_key: str = Field(..., description="The same order sent twice is placed once.")
+class ShopOrderIn(InputSchema):
+    idempotency_key: Key = Field(..., description="The same order sent twice is placed once.")
 
 
 class ShopOrderOut(Schema):

@@ -3,16 +3,18 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core.fields import Email, InputSchema, Moment, Reference
 
-class ShareIn(Schema):
-    email: str
-    role: str = Field(..., pattern="^(view|manage)$")
-    expires_at: datetime | None = None
+
+class ShareIn(InputSchema):
+    email: Email
+    role: str = Field(..., pattern="^(view|manage)$", max_length=6)
+    expires_at: Moment | None = None
 
 
 class GrantIn(ShareIn):
-    scope: str = Field(..., pattern="^(all|po)$")
-    po_number: str | None = None
+    scope: str = Field(..., pattern="^(all|po)$", max_length=3)
+    po_number: Reference | None = None
 
 
 class DelegationOut(Schema):
@@ -54,8 +56,8 @@ class DelegationOut(Schema):
         return None
 
 
-class TransferIn(Schema):
-    to_email: str
+class TransferIn(InputSchema):
+    to_email: Email
 
 
 class TransferOut(Schema):
