@@ -3,6 +3,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from entitle.accounts.signin import SignInLimited
+from entitle.core.fields import validate_single_line
 from entitle.core.mail import send_after_commit
 
 
@@ -40,7 +41,9 @@ class InviteForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    name = forms.CharField(label="Your name", max_length=150, required=False)
+    name = forms.CharField(
+        label="Your name", max_length=150, required=False, validators=[validate_single_line]
+    )
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
     password_again = forms.CharField(
         label="Password (again)", widget=forms.PasswordInput, strip=False
@@ -54,7 +57,9 @@ class JoinForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=100, required=False)
+    name = forms.CharField(
+        label="Token name", max_length=100, required=False, validators=[validate_single_line]
+    )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

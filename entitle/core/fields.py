@@ -13,18 +13,28 @@ parameters use them too, so that no input reaches a service unbounded or coerced
   PostgreSQL cannot store); names and identifiers are single-line, without control characters
   or the invisible bidirectional overrides that make a name display as something else.
 
-`tests/api/test_input_bounds.py` reads the OpenAPI schema and fails if any request field is
+`tests/test_input_bounds.py` reads the OpenAPI schema and fails if any request field is
 left without bounds, so a new field cannot forget them.
 """
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 # Bidirectional embeddings, overrides and isolates, and the marks (Trojan Source, CVE-2021-42574).
 BIDI_CONTROLS = frozenset(
@@ -140,21 +150,49 @@ Password = Annotated[str, Strict(), Field(max_length=128), AfterValidator(storab
 
 # A row of another object named by its id (ids are 64-bit).
 Id = Annotated[int, Strict(), Field(ge=1, le=2**63 - 1)]
-Quantity = integer(1, 1_000_000)
-Terms = integer(1, 10)
+QUANTITY_MAX = 1_000_000
+TERMS_MAX = 10
+Quantity = integer(1, QUANTITY_MAX)
+Terms = integer(1, TERMS_MAX)
 TermDays = integer(1, 3650)
 PolicyDays = integer(0, 365)
 ReminderDay = integer(0, 730)
+MONEY_DIGITS = 10
 # Prices: up to 99,999,999.99, so that the direct price (at a premium) and a line's amount
 # still fit the 12-digit columns.
 Money = Annotated[
     Decimal,
     BeforeValidator(_no_bool),
-    Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False),
+    Field(ge=0, max_digits=MONEY_DIGITS, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^\d{1,8}(\.\d{1,2})?$", "maxLength": 11},
+            ]
+        }
+    ),
 ]
 Day = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_sane_date)]
 Moment = Annotated[datetime, BeforeValidator(_iso_moment), AfterValidator(_sane_moment)]
 Flag = Annotated[bool, Strict()]
+
+
+# The portal's forms check the same: Django validators of the same rules.
+
+
+def _django(rule: Callable[[str], str]) -> Callable[[str], None]:
+    def validate(value: str) -> None:
+        try:
+            rule(value)
+        except ValueError as error:
+            raise ValidationError(f"This {error}.", code="invalid_text") from error
+
+    return validate
+
+
+validate_single_line = _django(single_line)
+validate_multi_line = _django(multi_line)
 
 
 class InputSchema(Schema):

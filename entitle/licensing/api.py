@@ -6,6 +6,7 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
 from entitle.core.errors import Conflict
+from entitle.core.fields import Reference
 from entitle.licensing import product_http, selectors, signing
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.schemas import (
@@ -78,7 +79,7 @@ def licence_list(request: HttpRequest):
     response={200: LicenceOut, 404: ErrorOut},
     summary="A licence by its id, or by its Activation ID (owner, `manage` delegates, vendor)",
 )
-def licence_get(request: HttpRequest, activation_id: str):
+def licence_get(request: HttpRequest, activation_id: Reference):
     return selectors.licence_get(actor=request.auth, activation_id=activation_id)
 
 
@@ -87,7 +88,7 @@ def licence_get(request: HttpRequest, activation_id: str):
     response={200: QuoteOut, **ERRORS},
     summary="Price an increase of quantity (prorated), changing nothing",
 )
-def increase_quote(request: HttpRequest, activation_id: str, payload: IncreaseQuoteIn):
+def increase_quote(request: HttpRequest, activation_id: Reference, payload: IncreaseQuoteIn):
     return licences.quote_increase(
         actor=request.auth, activation_id=activation_id, quantity=payload.quantity
     )
@@ -99,7 +100,7 @@ def increase_quote(request: HttpRequest, activation_id: str, payload: IncreaseQu
     summary="Increase the quantity",
     description=CONSUMING,
 )
-def increase(request: HttpRequest, activation_id: str, payload: IncreaseIn):
+def increase(request: HttpRequest, activation_id: Reference, payload: IncreaseIn):
     return _completed(
         licences.licence_increase(
             actor=request.auth,
@@ -119,7 +120,7 @@ def _renewal_sku(request: HttpRequest, code: str | None):
     response={200: QuoteOut, **ERRORS},
     summary="Price a renewal and show the new dates, changing nothing",
 )
-def renew_quote(request: HttpRequest, activation_id: str, payload: RenewQuoteIn):
+def renew_quote(request: HttpRequest, activation_id: Reference, payload: RenewQuoteIn):
     return licences.quote_renew(
         actor=request.auth,
         activation_id=activation_id,
@@ -134,7 +135,7 @@ def renew_quote(request: HttpRequest, activation_id: str, payload: RenewQuoteIn)
     summary="Renew / extend by whole terms",
     description=CONSUMING,
 )
-def renew(request: HttpRequest, activation_id: str, payload: RenewIn):
+def renew(request: HttpRequest, activation_id: Reference, payload: RenewIn):
     return _completed(
         licences.licence_renew(
             actor=request.auth,
@@ -151,7 +152,7 @@ def renew(request: HttpRequest, activation_id: str, payload: RenewIn):
     response={200: LicenceOut, **ERRORS},
     summary="Suspend a licence (vendor staff)",
 )
-def suspend(request: HttpRequest, activation_id: str, payload: SuspendIn):
+def suspend(request: HttpRequest, activation_id: Reference, payload: SuspendIn):
     licences.licence_suspend(actor=request.auth, activation_id=activation_id, reason=payload.reason)
     return selectors.licence_get(actor=request.auth, activation_id=activation_id)
 
@@ -161,7 +162,7 @@ def suspend(request: HttpRequest, activation_id: str, payload: SuspendIn):
     response={200: LicenceOut, **ERRORS},
     summary="Reinstate a suspended licence (vendor staff)",
 )
-def reinstate(request: HttpRequest, activation_id: str):
+def reinstate(request: HttpRequest, activation_id: Reference):
     licences.licence_reinstate(actor=request.auth, activation_id=activation_id)
     return selectors.licence_get(actor=request.auth, activation_id=activation_id)
 
@@ -212,7 +213,7 @@ def device_assign(request: HttpRequest, device_id: UUID, payload: AssignIn):
     summary="Download the device's newest offline licence file",
     openapi_extra={"responses": {"200": {"content": {"text/plain": {}}}}},
 )
-def licence_file_download(request: HttpRequest, device_id: UUID, activation_id: str):
+def licence_file_download(request: HttpRequest, device_id: UUID, activation_id: Reference):
     file = selectors.licence_file_latest(
         actor=request.auth, activation_id=activation_id, device_public_id=device_id
     )
@@ -228,7 +229,7 @@ def licence_file_download(request: HttpRequest, device_id: UUID, activation_id: 
     description="The device's file is superseded: it gets no new file and no new lease. "
     "`licence_id` is the licence's id or Activation ID. Errors: `licence_not_on_device` (404).",
 )
-def device_deactivate(request: HttpRequest, device_id: UUID, licence_id: str):
+def device_deactivate(request: HttpRequest, device_id: UUID, licence_id: Reference):
     devices.binding_deactivate(
         actor=request.auth,
         activation_id=licence_id,
@@ -246,7 +247,7 @@ def device_deactivate(request: HttpRequest, device_id: UUID, licence_id: str):
     "Limited per term (the product's `rehosts_per_term`). Errors: `rehost_limit` (409), "
     "`licence_not_on_device` (404), `device_invalid` (422).",
 )
-def licence_rehost(request: HttpRequest, device_id: UUID, licence_id: str, payload: RehostIn):
+def licence_rehost(request: HttpRequest, device_id: UUID, licence_id: Reference, payload: RehostIn):
     return devices.licence_rehost(
         actor=request.auth,
         activation_id=licence_id,

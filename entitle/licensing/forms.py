@@ -2,6 +2,8 @@ import uuid
 
 from django import forms
 
+from entitle.core.fields import QUANTITY_MAX, TERMS_MAX, validate_single_line
+
 
 def new_key() -> str:
     return uuid.uuid4().hex
@@ -17,8 +19,8 @@ class ConsumingForm(forms.Form):
 
 class CreateLicenceForm(ConsumingForm):
     sku = forms.ChoiceField(label="Credits of SKU")
-    quantity = forms.IntegerField(min_value=1, initial=1)
-    terms = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Terms")
+    quantity = forms.IntegerField(min_value=1, max_value=QUANTITY_MAX, initial=1)
+    terms = forms.IntegerField(min_value=1, max_value=TERMS_MAX, initial=1, label="Terms")
 
     def __init__(self, *args, balances, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,11 +31,11 @@ class CreateLicenceForm(ConsumingForm):
 
 
 class IncreaseForm(ConsumingForm):
-    quantity = forms.IntegerField(min_value=1, label="Increase Quantity to")
+    quantity = forms.IntegerField(min_value=1, max_value=QUANTITY_MAX, label="Increase Quantity to")
 
 
 class RenewForm(ConsumingForm):
-    terms = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Terms")
+    terms = forms.IntegerField(min_value=1, max_value=TERMS_MAX, initial=1, label="Terms")
     sku = forms.ChoiceField(label="Renew with credits of")
 
     def __init__(self, *args, skus, **kwargs):
@@ -42,10 +44,12 @@ class RenewForm(ConsumingForm):
 
 
 class DeviceForm(forms.Form):
-    name = forms.CharField(max_length=120, required=False)
-    host_id = forms.CharField(label="Host id", max_length=128, required=False)
+    name = forms.CharField(max_length=120, required=False, validators=[validate_single_line])
+    host_id = forms.CharField(
+        label="Host id", max_length=128, required=False, validators=[validate_single_line]
+    )
     product = forms.ChoiceField()
-    location = forms.CharField(max_length=200, required=False)
+    location = forms.CharField(max_length=200, required=False, validators=[validate_single_line])
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,10 @@
+from typing import Annotated
+
 from django.http import HttpRequest
 from ninja import Header, Router
 
 from entitle.accounts.schemas import ErrorOut
+from entitle.core.fields import Code, Key
 from entitle.locker import selectors, services
 from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
 
@@ -35,7 +38,7 @@ def voucher_list(request: HttpRequest):
 def voucher_redeem(
     request: HttpRequest,
     payload: RedeemIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: Annotated[Key | None, Header(alias="Idempotency-Key")] = None,
 ):
     return services.voucher_redeem(
         actor=request.auth,
@@ -54,5 +57,5 @@ def locker_balances(request: HttpRequest):
     response=list[LedgerEntryOut],
     summary="Every change of your credits, newest first",
 )
-def ledger_list(request: HttpRequest, sku: str | None = None):
+def ledger_list(request: HttpRequest, sku: Code | None = None):
     return selectors.ledger_list(actor=request.auth, sku_code=sku)

@@ -6,6 +6,7 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.accounts.selectors import company_get
 from entitle.catalog.selectors import sku_get_by_code
+from entitle.core.fields import Reference
 from entitle.core.policy import require_vendor_staff
 from entitle.orders import selectors, services
 from entitle.orders.schemas import EntitlementOut, PurchaseOrderIn, PurchaseOrderOut
@@ -77,7 +78,7 @@ def po_list(request: HttpRequest):
     description="Answers only users of the PO's purchasing entity; everyone else gets the "
     "`po_not_found` answer a number that does not exist gets.",
 )
-def po_lookup(request: HttpRequest, po_number: str):
+def po_lookup(request: HttpRequest, po_number: Reference):
     return selectors.po_lookup(actor=request.auth, po_number=po_number)
 
 

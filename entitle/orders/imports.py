@@ -150,7 +150,7 @@ def _read(rows: Iterable[str]) -> list[_Batch]:
                 row.problem = f"Row {number} has no {missing}, so it belongs to no PO."
                 lone.append(_Batch(po_number, entity, [row]))
                 continue
-            key = (entity.casefold(), po_number)
+            key = (entity.casefold(), po_number.upper())
             batches.setdefault(key, _Batch(po_number, entity, [])).rows.append(row)
     except csv.Error as exc:
         raise CsvInvalid(f"Line {reader.line_num} of the file is not valid CSV: {exc}.") from exc

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from entitle.accounts.models import Company
@@ -54,8 +55,11 @@ class PurchaseOrder(models.Model):
         verbose_name = "purchase order"
         ordering = ["-recorded_at", "-id"]
         constraints = [
+            # PO-1001 and po-1001 are the same PO number.
             models.UniqueConstraint(
-                fields=["purchasing_entity", "po_number"], name="po_number_unique_per_purchaser"
+                "purchasing_entity",
+                Upper("po_number"),
+                name="po_number_unique_per_purchaser_ci",
             )
         ]
 

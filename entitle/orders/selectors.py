@@ -36,7 +36,7 @@ def po_lookup(*, actor: Actor, po_number: str) -> PurchaseOrder:
     else gets the same answer as for a number that does not exist."""
     number = (po_number or "").strip()
     try:
-        return po_list(actor=actor).get(purchasing_entity=actor.company, po_number=number)
+        return po_list(actor=actor).get(purchasing_entity=actor.company, po_number__iexact=number)
     except PurchaseOrder.DoesNotExist as exc:
         raise PoNotFound() from exc
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from entitle.accounts.schemas import ErrorOut
+from entitle.core.fields import Code, Query, Reference
 from entitle.renewals import selectors
 from entitle.renewals.schemas import (
     AnswerIn,
@@ -35,7 +36,7 @@ FOR_THE_OWNER = (
     description="Renew with Digital Locker credits (with its quote), order online at the "
     "direct price, or ask a partner (the partners that sold the licence first). " + FOR_THE_OWNER,
 )
-def renewal_options(request: HttpRequest, activation_id: str):
+def renewal_options(request: HttpRequest, activation_id: Reference):
     return selectors.renewal_options(actor=request.auth, activation_id=activation_id)
 
 
@@ -47,7 +48,9 @@ def renewal_options(request: HttpRequest, activation_id: str):
     "entitlement information, your message, and your contact only with `include_contact`. "
     "Errors: `partner_not_found` (404), `rate_limited` (429). " + FOR_THE_OWNER,
 )
-def renewal_request_create(request: HttpRequest, activation_id: str, payload: RenewalRequestIn):
+def renewal_request_create(
+    request: HttpRequest, activation_id: Reference, payload: RenewalRequestIn
+):
     return 201, partners.renewal_request_create(
         actor=request.auth,
         activation_id=activation_id,
@@ -64,7 +67,7 @@ def renewal_request_create(request: HttpRequest, activation_id: str, payload: Re
     description="The mail carries the SKU, quantity and Subscription ID, your message, and "
     "your name and e-mail address to answer to. " + FOR_THE_OWNER,
 )
-def partner_email(request: HttpRequest, activation_id: str, payload: PartnerMailIn):
+def partner_email(request: HttpRequest, activation_id: Reference, payload: PartnerMailIn):
     sent_to = partners.partner_mail_send(
         actor=request.auth,
         activation_id=activation_id,
@@ -83,7 +86,7 @@ def partner_email(request: HttpRequest, activation_id: str, payload: PartnerMail
     "that cannot be renewed after expiry, creates the new subscription). Send an "
     "`idempotency_key`: the same order twice is placed once. " + FOR_THE_OWNER,
 )
-def shop_order(request: HttpRequest, activation_id: str, payload: ShopOrderIn):
+def shop_order(request: HttpRequest, activation_id: Reference, payload: ShopOrderIn):
     return 201, shop.shop_order_place(
         actor=request.auth, activation_id=activation_id, idempotency_key=payload.idempotency_key
     )
@@ -96,7 +99,7 @@ def shop_order(request: HttpRequest, activation_id: str, payload: ShopOrderIn):
     description="Partners and the products they sell; `q` searches names, summaries and "
     "products, `country` is an ISO code, `product` a product code.",
 )
-def partner_directory(request: HttpRequest, q: str = "", country: str = "", product: str = ""):
+def partner_directory(request: HttpRequest, q: Query = "", country: Code = "", product: Code = ""):
     return selectors.partner_directory(
         actor=request.auth, query=q, country=country, product=product
     )

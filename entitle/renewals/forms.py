@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from entitle.core.fields import validate_multi_line, validate_single_line
 from entitle.renewals.selectors import Partner
 
 
@@ -37,7 +38,9 @@ class RenewalRequestForm(PartnerForm):
     id_prefix = "ask"
     message = forms.CharField(
         label="Message to the partner (optional)",
+        max_length=2000,
         required=False,
+        validators=[validate_multi_line],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     include_contact = forms.BooleanField(
@@ -50,7 +53,9 @@ class PartnerMailForm(PartnerForm):
     id_prefix = "write"
     message = forms.CharField(
         label="Your message",
+        max_length=2000,
         required=False,
+        validators=[validate_multi_line],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -65,7 +70,9 @@ class ShopOrderForm(forms.Form):
 
 
 class DirectorySearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False)
+    q = forms.CharField(
+        label="Search", max_length=100, required=False, validators=[validate_single_line]
+    )
     country = forms.ChoiceField(label="Country", required=False)
     product = forms.ChoiceField(label="Sells", required=False)
 
@@ -80,7 +87,9 @@ class DirectorySearchForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(
         label="Your answer (your quote, or a question)",
+        max_length=2000,
         required=False,
+        validators=[validate_multi_line],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -89,7 +98,9 @@ class ListingForm(forms.Form):
     products = forms.MultipleChoiceField(
         label="Products you sell", required=False, widget=forms.CheckboxSelectMultiple
     )
-    summary = forms.CharField(label="Summary", max_length=200, required=False)
+    summary = forms.CharField(
+        label="Summary", max_length=200, required=False, validators=[validate_single_line]
+    )
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from ninja import Router
 
 from entitle.accounts.schemas import ErrorOut
 from entitle.core import selectors as core_selectors
+from entitle.core.fields import Reference
 from entitle.licensing import selectors as licensing_selectors
 from entitle.sharing import selectors, services
 from entitle.sharing.schemas import (
@@ -26,7 +27,7 @@ ERRORS = {404: ErrorOut, 409: ErrorOut, 410: ErrorOut, 422: ErrorOut}
     response={201: DelegationOut, **ERRORS},
     summary="Share licence information with a person, as view or manage",
 )
-def share(request: HttpRequest, activation_id: str, payload: ShareIn):
+def share(request: HttpRequest, activation_id: Reference, payload: ShareIn):
     return 201, services.delegation_grant(
         actor=request.auth,
         email=payload.email,
@@ -77,7 +78,7 @@ def revoke(request: HttpRequest, delegation_id: UUID):
     response={201: TransferOut, **ERRORS},
     summary="Offer the licence to another company",
 )
-def transfer_propose(request: HttpRequest, activation_id: str, payload: TransferIn):
+def transfer_propose(request: HttpRequest, activation_id: Reference, payload: TransferIn):
     return 201, services.transfer_propose(
         actor=request.auth, activation_id=activation_id, to_email=payload.to_email
     )
@@ -122,7 +123,7 @@ def company_activity(request: HttpRequest):
     response={200: list[ActivityOut], 404: ErrorOut},
     summary="A licence's history (owner, manage delegates, vendor staff)",
 )
-def licence_activity(request: HttpRequest, activation_id: str):
+def licence_activity(request: HttpRequest, activation_id: Reference):
     _, events = licensing_selectors.licence_activity(
         actor=request.auth, activation_id=activation_id
     )

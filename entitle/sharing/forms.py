@@ -1,11 +1,12 @@
 from django import forms
 
+from entitle.core.fields import validate_single_line
 from entitle.sharing.models import Delegation
 
 
 class ShareForm(forms.Form):
     # Checked by the service, so that the portal and the API give the same messages.
-    email = forms.CharField(label="Email address", required=False)
+    email = forms.CharField(label="Email address", max_length=254, required=False)
     role = forms.ChoiceField(
         choices=Delegation.Role.choices, initial="view", widget=forms.RadioSelect
     )
@@ -15,7 +16,12 @@ class GrantForm(ShareForm):
     scope = forms.ChoiceField(
         label="Share", choices=[("all", "All our licences"), ("po", "The licences of one PO")]
     )
-    po_number = forms.CharField(label="PO number (for one PO)", required=False)
+    po_number = forms.CharField(
+        label="PO number (for one PO)",
+        max_length=64,
+        required=False,
+        validators=[validate_single_line],
+    )
 
 
 class TransferForm(forms.Form):
@@ -25,6 +31,10 @@ class TransferForm(forms.Form):
 
 
 class RegisterForm(forms.Form):
-    name = forms.CharField(label="Your name", required=False)
-    company_name = forms.CharField(label="Your company", required=False)
+    name = forms.CharField(
+        label="Your name", max_length=150, required=False, validators=[validate_single_line]
+    )
+    company_name = forms.CharField(
+        label="Your company", max_length=200, required=False, validators=[validate_single_line]
+    )
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)

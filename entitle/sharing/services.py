@@ -51,7 +51,7 @@ def _owned_po(actor: Actor, po_number: str) -> PurchaseOrder:
     # The owner knows its POs by number through their entitlement information.
     entitlement = (
         Entitlement.objects.visible_to(actor, Action.VIEW)
-        .filter(po__owner=actor.company, po__po_number=(po_number or "").strip())
+        .filter(po__owner=actor.company, po__po_number__iexact=(po_number or "").strip())
         .select_related("po")
         .first()
     )

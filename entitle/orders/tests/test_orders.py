@@ -7,6 +7,7 @@ from conftest import actor_of
 from entitle.core.errors import VendorStaffOnly
 from entitle.orders import errors
 from entitle.orders.models import Entitlement, PurchaseOrder
+from entitle.orders.selectors import po_lookup
 from entitle.orders.services import LineInput, po_fulfil, po_record
 
 
@@ -63,8 +64,16 @@ def test_po_numbers_are_unique_per_purchasing_entity(partner_po, channel, skus):
     )
     with pytest.raises(errors.PoDuplicate):
         po_record(purchasing_entity=c["purchasing"], **base)
+    # Numbers that differ only in case are the same number.
+    with pytest.raises(errors.PoDuplicate):
+        po_record(purchasing_entity=c["purchasing"], **{**base, "po_number": "po-1001"})
     # Another purchasing entity may use the same number.
     po_record(purchasing_entity=c["reseller"], **base)
+
+
+def test_a_po_is_looked_up_whatever_the_case_of_its_number(partner_po, channel):
+    found = po_lookup(actor=actor_of(channel.users["purchasing"]), po_number=" po-1001 ")
+    assert found == partner_po
 
 
 @pytest.mark.parametrize(
