@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
 from django.db import models
+from django.db.models.functions import Cast
 
 from entitle.core.actor import Actor
 from entitle.core.errors import VendorStaffOnly
@@ -130,3 +132,118 @@ class PolicyQuerySet(models.QuerySet):
 
 
 PolicyManager = models.Manager.from_queryset(PolicyQuerySet)
+
+
+# --- Field groups: which fields of a visible row the actor may see. ---
+#
+# Seeing a row is not seeing all of it: the purchasing entity sees that its voucher was
+# redeemed, never by whom; a role on a PO sees the entitlement, not the owner's identity. Each
+# app declares, next to its row rules, the **field groups** of its models — the fields that
+# hold one kind of information — and who may see each (a `Q` on the row, like a row rule).
+# `with_field_groups` annotates a queryset with one boolean per group (`may_see_<group>`, an
+# EXISTS subquery, so a list stays one query); `hidden_fields` says which fields of a fetched
+# row to leave out. API schemas (`entitle.core.schemas.PolicySchema`), pages, CSV exports and
+# activity views all ask these, so a field is shown only where its group may be seen. A row
+# that was not annotated shows none of its guarded fields (deny by default).
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    model: type[models.Model]
+    name: str
+    # The model attributes (fields, relations, properties) that carry this information; in
+    # audit events of the model, the before/after keys of the same names.
+    fields: frozenset[str]
+    rule: Callable[[Actor], models.Q | None]
+
+    @property
+    def attribute(self) -> str:
+        return f"may_see_{self.name}"
+
+
+_field_groups: dict[type[models.Model], list[FieldGroup]] = defaultdict(list)
+
+
+def field_group(
+    model: type[models.Model], name: str, *, fields: tuple[str, ...]
+) -> Callable[[Callable[[Actor], models.Q | None]], Callable[[Actor], models.Q | None]]:
+    """Register who may see the `fields` of `model` rows: a function of the actor returning a
+    `Q` on the row (`Q()`: every row; None: none)."""
+
+    def register(fn: Callable[[Actor], models.Q | None]) -> Callable[[Actor], models.Q | None]:
+        if any(group.name == name for group in _field_groups[model]):
+            raise RuntimeError(f"{model.__name__} already has a field group {name!r}")
+        _field_groups[model].append(FieldGroup(model, name, frozenset(fields), fn))
+        return fn
+
+    return register
+
+
+def field_groups(model: type[models.Model]) -> list[FieldGroup]:
+    return list(_field_groups.get(model, ()))
+
+
+def _may_see(group: FieldGroup, actor: Actor, pk: models.Expression) -> models.Expression:
+    allowed = group.rule(actor) if actor.is_authenticated else None
+    if allowed is None:
+        return models.Value(False)
+    if not allowed:
+        return models.Value(True)
+    return models.Exists(group.model._base_manager.filter(allowed, pk=pk))
+
+
+def with_field_groups(queryset: models.QuerySet[M], actor: Actor) -> models.QuerySet[M]:
+    """The rows, each with a `may_see_<group>` boolean per field group of the model."""
+    groups = _field_groups.get(queryset.model, ())
+    return queryset.annotate(
+        **{group.attribute: _may_see(group, actor, models.OuterRef("pk")) for group in groups}
+    )
+
+
+def may_see(obj: models.Model, group: str) -> bool:
+    """Whether the reader the row was fetched for may see its `group` fields."""
+    return getattr(obj, f"may_see_{group}", None) is True
+
+
+def hidden_fields(obj: models.Model) -> frozenset[str]:
+    """The attributes of `obj` its reader may not see."""
+    hidden: set[str] = set()
+    for group in _field_groups.get(type(obj), ()):
+        if not may_see(obj, group.name):
+            hidden |= group.fields
+    return frozenset(hidden)
+
+
+def audit_redactions(actor: Actor) -> dict[str, models.Expression]:
+    """For an audit-event queryset: per field group, whether its reader may see the group's
+    keys in the event's before/after (the event's object is (object_type, object_id))."""
+    annotations = {}
+    for model, groups in _field_groups.items():
+        label = model._meta.label_lower
+        for group in groups:
+            target = Cast(models.OuterRef("object_id"), models.BigIntegerField())
+            annotations[f"may_see_{label.replace('.', '_')}_{group.name}"] = models.Case(
+                models.When(object_type=label, then=_may_see(group, actor, target)),
+                default=models.Value(True),
+                output_field=models.BooleanField(),
+            )
+    return annotations
+
+
+def redact_event(event: models.Model) -> models.Model:
+    """Remove from an event (annotated with `audit_redactions`) the keys its reader may not
+    see, in place."""
+    hidden: set[str] = set()
+    for model, groups in _field_groups.items():
+        if model._meta.label_lower != event.object_type:
+            continue
+        for group in groups:
+            attribute = f"may_see_{model._meta.label_lower.replace('.', '_')}_{group.name}"
+            if getattr(event, attribute, None) is not True:
+                hidden |= group.fields
+    if hidden:
+        for side in ("before", "after"):
+            value = getattr(event, side)
+            if isinstance(value, dict):
+                setattr(event, side, {k: v for k, v in value.items() if k not in hidden})
+    return event

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from entitle.core import selectors
 from entitle.core.csvexport import csv_response
+from entitle.core.policy import redact_event
 
 
 @login_required
@@ -33,11 +34,13 @@ def activity_response(request: HttpRequest, events, *, title: str, back: str | N
                     json.dumps(event.before, sort_keys=True) if event.before else "",
                     json.dumps(event.after, sort_keys=True) if event.after else "",
                 ]
-                for event in events[:10_000]
+                for event in map(redact_event, events[:10_000])
             ),
         )
     return render(
-        request, "core/activity.html", {"events": events[:500], "title": title, "back": back}
+        request,
+        "core/activity.html",
+        {"events": [redact_event(e) for e in events[:500]], "title": title, "back": back},
     )
 
 

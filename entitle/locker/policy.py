@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from entitle.core.actor import Actor
-from entitle.core.policy import Action, rule
+from entitle.core.policy import Action, field_group, rule
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 
 
@@ -15,6 +15,14 @@ def voucher_rule(actor: Actor, action: Action) -> Q | None:
         # The purchasing entity receives the codes; a company sees what it redeemed.
         return Q(line__po__purchasing_entity=actor.company) | Q(redeemed_by_company=actor.company)
     return None
+
+
+@field_group(Voucher, "redeemer", fields=("redeemed_by_company", "redeemed_by"))
+def voucher_redeemer(actor: Actor) -> Q | None:
+    # The purchasing entity sees that its voucher was redeemed, and when, never by whom.
+    if actor.is_vendor_staff:
+        return Q()
+    return Q(redeemed_by_company=actor.company)
 
 
 @rule(Locker)

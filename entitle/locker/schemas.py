@@ -4,9 +4,10 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from entitle.core.fields import InputSchema, Key, Reference
+from entitle.core.schemas import PolicySchema
 
 
-class VoucherOut(Schema):
+class VoucherOut(PolicySchema):
     code: str
     sku: str = Field(..., alias="sku.code")
     product: str = Field(..., alias="sku.product.name")

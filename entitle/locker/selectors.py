@@ -3,14 +3,17 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from entitle.core.actor import Actor
-from entitle.core.policy import Action
+from entitle.core.policy import Action, with_field_groups
 from entitle.core.units import cents
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 
 
 def voucher_list(*, actor: Actor) -> QuerySet[Voucher]:
-    return Voucher.objects.visible_to(actor, Action.VIEW).select_related(
-        "sku__product", "line__po", "entitlement", "redeemed_by_company"
+    return with_field_groups(
+        Voucher.objects.visible_to(actor, Action.VIEW).select_related(
+            "sku__product", "line__po", "entitlement", "redeemed_by_company"
+        ),
+        actor,
     )
 
 

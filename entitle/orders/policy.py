@@ -5,7 +5,7 @@ the owner's delegates', granted by the sharing app)."""
 from django.db.models import Q
 
 from entitle.core.actor import Actor
-from entitle.core.policy import Action, rule
+from entitle.core.policy import Action, field_group, rule
 from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
 
 
@@ -34,6 +34,13 @@ def purchase_order_rule(actor: Actor, action: Action) -> Q | None:
     if action is Action.VIEW:
         return Q(purchasing_entity=actor.company)
     return None
+
+
+@field_group(PurchaseOrder, "owner_identity", fields=("owner",))
+def purchase_order_owner(actor: Actor) -> Q | None:
+    # Even the purchasing entity of the PO does not learn who the owner is (nor in the PO's
+    # audit events): the owner's identity is the owner's.
+    return owner_identity(actor)
 
 
 @rule(OrderLine)

@@ -5,6 +5,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from entitle.core.fields import Code, Day, Email, Id, InputSchema, Money, Quantity, Reference
+from entitle.core.schemas import PolicySchema
 
 
 class CompanyRef(Schema):
@@ -21,7 +22,7 @@ class OrderLineOut(Schema):
     amount: Decimal
 
 
-class PurchaseOrderOut(Schema):
+class PurchaseOrderOut(PolicySchema):
     """Order details: for the purchasing entity and the vendor only."""
 
     id: UUID = Field(..., alias="public_id")
@@ -41,9 +42,7 @@ class PurchaseOrderOut(Schema):
     total: Decimal
 
     @staticmethod
-    def resolve_owner(obj) -> dict | None:
-        if not getattr(obj, "owner_visible", False):
-            return None
+    def resolve_owner(obj) -> dict:
         return {"id": obj.owner.id, "name": obj.owner.name}
 
 

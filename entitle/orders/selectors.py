@@ -1,26 +1,22 @@
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db.models import QuerySet
 
 from entitle.core.actor import Actor
-from entitle.core.audit import events_of, without_keys
+from entitle.core.audit import events_of
 from entitle.core.errors import NotFound
-from entitle.core.policy import Action
+from entitle.core.policy import Action, audit_redactions, redact_event, with_field_groups
 from entitle.orders.errors import PoNotFound
 from entitle.orders.models import Entitlement, PurchaseOrder
-from entitle.orders.policy import owner_identity
 
 
 def po_list(*, actor: Actor) -> QuerySet[PurchaseOrder]:
-    """Order details: the purchasing entity's POs (all of them for vendor staff).
-
-    `owner_visible` says whether the owner's identity may be shown to this actor."""
-    return (
+    """Order details: the purchasing entity's POs (all of them for vendor staff), with their
+    field groups (`may_see_owner_identity`: whether the owner may be named to this actor)."""
+    return with_field_groups(
         PurchaseOrder.objects.visible_to(actor, Action.VIEW)
         .select_related("purchasing_entity", "reseller", "owner", "installer")
-        .prefetch_related("lines__sku__product")
-        .annotate(
-            owner_visible=ExpressionWrapper(owner_identity(actor), output_field=BooleanField())
-        )
+        .prefetch_related("lines__sku__product"),
+        actor,
     )
 
 
@@ -48,8 +44,7 @@ def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
 
 
 def po_activity(*, actor: Actor, public_id):
-    """A PO's history for those who see its order details; the owner is left out for anyone
-    but vendor staff (the owner's identity is the owner's)."""
+    """A PO's history for those who see its order details, without what the field policy
+    hides from the reader (the owner, for anyone but the owner and vendor staff)."""
     po = po_get(actor=actor, public_id=public_id)
-    events = events_of(po)
-    return po, (list(events) if actor.is_vendor_staff else without_keys(events, {"owner"}))
+    return po, [redact_event(event) for event in events_of(po).annotate(**audit_redactions(actor))]

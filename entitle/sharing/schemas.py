@@ -4,6 +4,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from entitle.core.fields import Email, InputSchema, Moment, Reference
+from entitle.core.policy import redact_event
 
 
 class ShareIn(InputSchema):
@@ -83,3 +84,11 @@ class ActivityOut(Schema):
     def resolve_actor(obj) -> str | None:
         label = getattr(obj, "actor_label", None)
         return label or (obj.actor_user.email if obj.actor_user else None)
+
+    @staticmethod
+    def resolve_before(obj) -> dict | None:
+        return redact_event(obj).before
+
+    @staticmethod
+    def resolve_after(obj) -> dict | None:
+        return redact_event(obj).after
