@@ -11,7 +11,7 @@ from entitle.catalog.api import router as catalog_router
 from entitle.core.api_errors import error_for_status, error_response
 from entitle.core.errors import DomainError, PermissionDenied, RequestInvalid, Unauthenticated
 from entitle.core.jsonbody import StrictJsonParser
-from entitle.licensing.api import device_router, product_router
+from entitle.licensing.api import device_router, entitlement_router, product_router
 from entitle.licensing.api import router as licensing_router
 from entitle.locker.api import router as locker_router
 from entitle.orders.api import router as orders_router
@@ -82,6 +82,7 @@ api.add_router("/", locker_router)
 api.add_router("/", licensing_router)
 api.add_router("/", device_router)
 api.add_router("/", product_router)
+api.add_router("/", entitlement_router)
 api.add_router("/", sharing_router)
 api.add_router("/", activity_router)
 api.add_router("/", renewals_router)

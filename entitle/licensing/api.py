@@ -16,6 +16,7 @@ from entitle.licensing.schemas import (
     CreateIn,
     DeviceIn,
     DeviceOut,
+    EntitlementOut,
     IncreaseIn,
     IncreaseQuoteIn,
     LicenceFileOut,
@@ -31,6 +32,7 @@ from entitle.licensing.services import devices, licences
 router = Router(tags=["licences"])
 device_router = Router(tags=["devices"])
 product_router = Router(tags=["product side"])
+entitlement_router = Router(tags=["entitlements"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 CONSUMING = (
@@ -346,3 +348,17 @@ def airgap_activate(request: HttpRequest):
 )
 def airgap_deactivate(request: HttpRequest):
     return _product(request, "airgap/deactivate")
+
+
+@entitlement_router.get(
+    "/entitlements",
+    response=list[EntitlementOut],
+    summary="Entitlement information visible to you",
+    description="One row per Subscription ID (per licence, if its credits were split): the "
+    "SKU, quantity, start and end date (the first day not covered) and status of the licence "
+    "its credits created, renewed or grew, as it is today — before that, what was fulfilled — "
+    "and the purchasing entity's PO number. For every PO on which your company holds a role, "
+    "and the licences an owner shared with you.",
+)
+def entitlement_list(request: HttpRequest):
+    return selectors.entitlement_rows(actor=request.auth)

@@ -173,3 +173,25 @@ class RehostIn(InputSchema):
 class ActivationOut(Schema):
     token: str = Field(..., description="Compact JWS (typ entitle-validation+jwt).")
     licence: str | None = Field(None, description="An armoured licence file, or null.")
+
+
+class EntitlementOut(Schema):
+    """Entitlement information, exactly what every role on the PO (and the owner's delegates)
+    may see: once its credits went into a licence, that licence as it is today."""
+
+    subscription_id: str
+    product: str
+    sku: str
+    quantity: int
+    start_date: date
+    end_date: date = Field(..., description="The first day not covered.")
+    po_number: str = Field(..., description="The purchasing entity's PO number.")
+    status: str = Field(
+        ...,
+        description="unused (its credits have not gone into a licence yet), not yet valid, "
+        "active, expiring, grace or expired",
+    )
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return "unused" if obj.status is None else str(obj.status.status)

@@ -1,14 +1,26 @@
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
-from entitle.core import codes
+from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
 from entitle.core.models import AuditEvent
-from entitle.core.policy import Action, RestrictedPrefetch
+from entitle.core.policy import Action, RestrictedPrefetch, visible_ids
 from entitle.licensing.arithmetic import StatusAt, status_at
 from entitle.licensing.errors import (
     DeviceNotFound,
@@ -18,6 +30,7 @@ from entitle.licensing.errors import (
 )
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
 from entitle.orders.models import Entitlement
+from entitle.orders.policy import po_roles
 
 
 def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
@@ -201,3 +214,116 @@ def device_activity(*, actor: Actor, public_id):
     )
     events = (events_of(device) | assigned).select_related("actor_user", "actor_company")
     return device, owner_hidden(events, owner_id=device.owner_id, reader=actor)
+
+
+# --- Entitlement information: the truth about the licence today. ---
+
+
+@dataclass(frozen=True)
+class EntitlementRow:
+    """One entitlement as a role sees it: once its credits created, renewed or grew a licence,
+    that licence's current SKU, quantity, dates and status; before, what was fulfilled (and no
+    status). Entitlement information only: nothing of the owner or the installation."""
+
+    subscription_id: str
+    product: str
+    sku: str
+    quantity: int
+    start_date: date
+    end_date: date
+    po_number: str
+    status: StatusAt | None
+    # Not shown: which licence the row follows, and who sold the PO (purchaser, reseller).
+    licence_id: int | None
+    sold_by: frozenset[int]
+
+    @property
+    def valid_through(self) -> date:
+        return units.valid_through(self.end_date)
+
+
+_LICENCE = "funded__licence__"
+
+
+def entitlement_rows(*, actor: Actor) -> list[EntitlementRow]:
+    """Every entitlement the actor may see: one row per Subscription ID and licence its
+    credits went into — one row per Subscription ID, unless its credits were split between
+    licences — latest end first. A role on the PO sees every row of the PO; a delegate, the
+    rows of the licences it was given (that licence's quantity, never the whole line's).
+    Statuses come from the dates and the product: a suspension is the vendor's and the
+    owner's business."""
+    rows = Entitlement.objects.visible_to(actor, Action.VIEW).annotate(
+        funded=FilteredRelation(
+            "voucher__fundings__consumption",
+            condition=Q(voucher__fundings__consumption__status=ConsumptionRecord.Status.COMPLETED),
+        )
+    )
+    if not actor.is_vendor_staff:
+        rows = rows.annotate(
+            on_po=ExpressionWrapper(po_roles(actor, "po__"), output_field=BooleanField())
+        ).filter(
+            Q(on_po=True)
+            | Q(**{f"{_LICENCE}isnull": True})
+            | Q(**{f"{_LICENCE}in": visible_ids(Licence, actor, Action.VIEW)})
+        )
+    values = rows.values(
+        "subscription_id",
+        "quantity",
+        "start_date",
+        "end_date",
+        po_number=F("po__po_number"),
+        purchaser=F("po__purchasing_entity"),
+        reseller=F("po__reseller"),
+        product=F("sku__product__name"),
+        sku_code=F("sku__code"),
+        licence_pk=F("funded__licence"),
+        licence_product=F(f"{_LICENCE}product__name"),
+        licence_sku=F(f"{_LICENCE}sku__code"),
+        licence_quantity=F(f"{_LICENCE}quantity"),
+        licence_start=F(f"{_LICENCE}start_date"),
+        licence_end=F(f"{_LICENCE}end_date"),
+        warn_days=F(f"{_LICENCE}product__warn_days"),
+        grace_days=F(f"{_LICENCE}product__grace_days"),
+    ).distinct()
+    today = timezone.localdate()
+    result = []
+    for row in values:
+        sold_by = frozenset(pk for pk in (row["purchaser"], row["reseller"]) if pk)
+        if row["licence_pk"] is None:
+            result.append(
+                EntitlementRow(
+                    subscription_id=row["subscription_id"],
+                    product=row["product"],
+                    sku=row["sku_code"],
+                    quantity=row["quantity"],
+                    start_date=row["start_date"],
+                    end_date=row["end_date"],
+                    po_number=row["po_number"],
+                    status=None,
+                    licence_id=None,
+                    sold_by=sold_by,
+                )
+            )
+            continue
+        result.append(
+            EntitlementRow(
+                subscription_id=row["subscription_id"],
+                product=row["licence_product"],
+                sku=row["licence_sku"],
+                quantity=row["licence_quantity"],
+                start_date=row["licence_start"],
+                end_date=row["licence_end"],
+                po_number=row["po_number"],
+                status=status_at(
+                    start=row["licence_start"],
+                    end=row["licence_end"],
+                    on=today,
+                    warn_days=row["warn_days"],
+                    grace_days=row["grace_days"],
+                ),
+                licence_id=row["licence_pk"],
+                sold_by=sold_by,
+            )
+        )
+    result.sort(key=lambda r: (r.end_date, r.subscription_id), reverse=True)
+    return result

@@ -5,6 +5,7 @@ from entitle.licensing import views
 app_name = "licensing"
 
 urlpatterns = [
+    path("entitlements/", views.entitlement_list, name="entitlements"),
     path("licences/", views.licence_list, name="licences"),
     path("licences/new/", views.licence_create, name="create"),
     path("licences/<str:licence_id>/", views.licence_detail, name="detail"),

@@ -344,3 +344,9 @@ AIRGAP_REFUSALS = {
     "EXPIRED": "This licence has expired.",
     "NOT_YET_VALID": "This licence is not valid yet.",
 }
+
+
+@login_required
+def entitlement_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.entitlement_rows(actor=request.actor)
+    return render(request, "licensing/entitlements.html", {"entitlements": rows})

@@ -9,7 +9,7 @@ from entitle.catalog.selectors import sku_get_by_code
 from entitle.core.fields import Reference
 from entitle.core.policy import require_vendor_staff
 from entitle.orders import selectors, services
-from entitle.orders.schemas import EntitlementOut, PurchaseOrderIn, PurchaseOrderOut
+from entitle.orders.schemas import PurchaseOrderIn, PurchaseOrderOut
 
 router = Router(tags=["orders"])
 
@@ -85,16 +85,3 @@ def po_lookup(request: HttpRequest, po_number: Reference):
 @router.get("/orders/{uuid:po_id}", response={200: PurchaseOrderOut, 404: ErrorOut})
 def po_get(request: HttpRequest, po_id: UUID):
     return selectors.po_get(actor=request.auth, public_id=po_id)
-
-
-@router.get(
-    "/entitlements",
-    response=list[EntitlementOut],
-    tags=["entitlements"],
-    summary="Entitlement information visible to you",
-    description="Subscription ID, SKU, quantity, start and end date (the first day not "
-    "covered) and the purchasing entity's PO number, for every PO on which your company "
-    "holds a role.",
-)
-def entitlement_list(request: HttpRequest):
-    return selectors.entitlement_list(actor=request.auth)

@@ -63,14 +63,3 @@ class PurchaseOrderIn(InputSchema):
     msa_reference: Reference = ""
     ordered_on: Day | None = None
     lines: list[OrderLineIn] = Field(..., min_length=1, max_length=100)
-
-
-class EntitlementOut(Schema):
-    """Entitlement information: exactly what every role on the PO may see."""
-
-    subscription_id: str
-    sku: str = Field(..., alias="sku.code")
-    quantity: int
-    start_date: date
-    end_date: date
-    po_number: str = Field(..., alias="po.po_number")

@@ -6,7 +6,7 @@ from entitle.core.audit import events_of
 from entitle.core.errors import NotFound
 from entitle.core.policy import Action, audit_redactions, redact_event, with_field_groups
 from entitle.orders.errors import PoNotFound
-from entitle.orders.models import Entitlement, PurchaseOrder
+from entitle.orders.models import PurchaseOrder
 
 
 def po_list(*, actor: Actor) -> QuerySet[PurchaseOrder]:
@@ -35,12 +35,6 @@ def po_lookup(*, actor: Actor, po_number: str) -> PurchaseOrder:
         return po_list(actor=actor).get(purchasing_entity=actor.company, po_number__iexact=number)
     except PurchaseOrder.DoesNotExist as exc:
         raise PoNotFound() from exc
-
-
-def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
-    """Entitlement information: Subscription ID, SKU, quantity, dates and the PO number, for
-    every role on the PO."""
-    return Entitlement.objects.visible_to(actor, Action.VIEW).select_related("sku__product", "po")
 
 
 def po_activity(*, actor: Actor, public_id):

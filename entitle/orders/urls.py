@@ -10,5 +10,4 @@ urlpatterns = [
     path("orders/<uuid:public_id>/", views.po_detail, name="detail"),
     path("orders/<uuid:public_id>/fulfil/", views.po_fulfil, name="fulfil"),
     path("orders/<uuid:public_id>/activity/", views.po_activity, name="activity"),
-    path("entitlements/", views.entitlement_list, name="entitlements"),
 ]

@@ -87,9 +87,3 @@ def po_activity(request: HttpRequest, public_id) -> HttpResponse:
         title=f"Activity of PO {po.po_number}",
         back=reverse("orders:detail", args=[po.public_id]),
     )
-
-
-@login_required
-def entitlement_list(request: HttpRequest) -> HttpResponse:
-    entitlements = selectors.entitlement_list(actor=request.actor)
-    return render(request, "orders/entitlements.html", {"entitlements": entitlements})

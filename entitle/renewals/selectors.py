@@ -2,23 +2,29 @@
 the expiries a partner sold. Each starts from `visible_to`; what the actor may not see is
 NotFound, exactly like what does not exist."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
-from entitle.core import links, units
+from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
 from entitle.core.policy import Action, RestrictedPrefetch
-from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
+from entitle.licensing.arithmetic import LicenceStatus, StatusAt
 from entitle.licensing.models import ConsumptionRecord, Licence
-from entitle.licensing.selectors import licence_get, licence_list, licence_status
+from entitle.licensing.selectors import (
+    EntitlementRow,
+    entitlement_rows,
+    licence_get,
+    licence_list,
+    licence_status,
+)
 from entitle.licensing.services.licences import Quote, quote_renew
 from entitle.orders.models import Entitlement
 from entitle.renewals import schedule
@@ -327,75 +333,30 @@ def renewal_request_get(*, actor: Actor, public_id, action: Action = Action.VIEW
         raise RenewalRequestNotFound() from exc
 
 
-@dataclass(frozen=True)
-class SoldExpiry:
-    """An entitlement the partner sold, with the end date of the licence it went into:
-    entitlement information only."""
-
-    subscription_id: str
-    product: str
-    sku: str
-    quantity: int
-    start_date: date
-    end_date: date
-    po_number: str
-    status: StatusAt
-
-    @property
-    def valid_through(self) -> date:
-        return units.valid_through(self.end_date)
-
-
-def sold_expiries(*, actor: Actor) -> list[SoldExpiry]:
+def sold_expiries(*, actor: Actor) -> list[EntitlementRow]:
     """The licences paid for by the POs the actor's company sold (as purchasing entity or
-    reseller) that end within six months, are in grace, or expired recently."""
+    reseller) that end within six months, are in grace, or expired recently: entitlement
+    information only, one row per licence (its PO numbers together when several of the
+    company's POs paid for it), soonest end first."""
     today = _today()
-    company = actor.company
-    licence = "voucher__fundings__consumption__licence__"
-    rows = (
-        Entitlement.objects.visible_to(actor, Action.VIEW)
-        .filter(Q(po__purchasing_entity=company) | Q(po__reseller=company))
-        .filter(
-            voucher__fundings__consumption__status=ConsumptionRecord.Status.COMPLETED,
-            **{
-                f"{licence}end_date__lte": today + timedelta(days=HORIZON_DAYS),
-                f"{licence}end_date__gt": today - timedelta(days=RECENTLY_EXPIRED_DAYS),
-            },
-        )
-        .values(
-            subscription=F("subscription_id"),
-            product_name=F(f"{licence}product__name"),
-            sku_code=F(f"{licence}sku__code"),
-            licence_quantity=F(f"{licence}quantity"),
-            start=F(f"{licence}start_date"),
-            end=F(f"{licence}end_date"),
-            warn_days=F(f"{licence}product__warn_days"),
-            grace_days=F(f"{licence}product__grace_days"),
-            number=F("po__po_number"),
-        )
-        .distinct()
-        .order_by("end", "subscription", "number")
-    )
-    return [
-        SoldExpiry(
-            subscription_id=row["subscription"],
-            product=row["product_name"],
-            sku=row["sku_code"],
-            quantity=row["licence_quantity"],
-            start_date=row["start"],
-            end_date=row["end"],
-            po_number=row["number"],
-            # A suspension is between the vendor and the owner: not entitlement information.
-            status=status_at(
-                start=row["start"],
-                end=row["end"],
-                on=today,
-                warn_days=row["warn_days"],
-                grace_days=row["grace_days"],
-            ),
-        )
-        for row in rows
-    ]
+    company = actor.company.pk
+    by_licence: dict[int, EntitlementRow] = {}
+    for row in entitlement_rows(actor=actor):
+        if (
+            row.licence_id is None
+            or company not in row.sold_by
+            or not today - timedelta(days=RECENTLY_EXPIRED_DAYS)
+            < row.end_date
+            <= today + timedelta(days=HORIZON_DAYS)
+        ):
+            continue
+        earlier = by_licence.get(row.licence_id)
+        if earlier is None:
+            by_licence[row.licence_id] = row
+        elif row.po_number not in earlier.po_number.split(", "):
+            numbers = ", ".join(sorted([*earlier.po_number.split(", "), row.po_number]))
+            by_licence[row.licence_id] = replace(earlier, po_number=numbers)
+    return sorted(by_licence.values(), key=lambda r: (r.end_date, r.subscription_id))
 
 
 # --- Registration from a reminder, for a PO email with no account. ---

@@ -79,9 +79,21 @@ def sees_entitlements(w: World, role: str) -> bool:
     rows = response.json()
     found = {row["subscription_id"] for row in rows} >= set(w.subscription_ids)
     if found:
-        # Exactly the six fields of entitlement information, nothing more.
+        # Exactly entitlement information (with the SKU's product and the licence's status,
+        # which follow from it), nothing more.
         assert {frozenset(row) for row in rows} == {
-            frozenset({"subscription_id", "sku", "quantity", "start_date", "end_date", "po_number"})
+            frozenset(
+                {
+                    "subscription_id",
+                    "product",
+                    "sku",
+                    "quantity",
+                    "start_date",
+                    "end_date",
+                    "po_number",
+                    "status",
+                }
+            )
         }
     return found
 
