@@ -10,6 +10,9 @@ from config.api import api
 from entitle.accounts.models import Company
 
 BOUNDED_FORMATS = {"date", "date-time", "uuid"}
+# The licensed product's endpoints ignore keys they do not know, so that a newer product still
+# talks to an older server; their bodies are capped at 8 KiB (product_http.MAX_BODY).
+FORWARD_COMPATIBLE = "/api/v1/product/"
 
 
 def _resolve(schema: dict, components: dict) -> dict:
@@ -62,7 +65,11 @@ def test_no_request_field_is_unbounded():
                 )
             body = operation.get("requestBody", {}).get("content", {})
             for content in body.values():
-                problems += unbounded(content["schema"], components, f"{where} body")
+                problems += [
+                    problem
+                    for problem in unbounded(content["schema"], components, f"{where} body")
+                    if not (path.startswith(FORWARD_COMPATIBLE) and problem.endswith("extra keys"))
+                ]
     assert problems == []
 
 

@@ -126,6 +126,7 @@ def world(module_db) -> World:
         clients=clients,
         values={
             "activation_id": licence.activation_id,
+            "licence": str(licence.public_id),
             "po": str(po.public_id),
             "device": str(device.public_id),
             "invitation": str(invitation.public_id),
@@ -195,6 +196,7 @@ PATH_VALUES = [
     (r"sharing/[{<]", "public_id", "delegation"),
     (r"requests/[{<]", "public_id", "renewal_request"),
     (r"", "activation_id", "activation_id"),
+    (r"", "licence_id", "licence"),
     (r"", "device_id", "device"),
     (r"", "token_id", "token_id"),
     # Signed links: a wrong token is the page anyone can reach.

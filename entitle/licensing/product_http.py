@@ -11,6 +11,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from entitle.core.errors import DomainError, RateLimited
+from entitle.core.fields import INT32_MAX
 from entitle.licensing.services.product import (
     Answer,
     ProductRequest,
@@ -71,7 +72,9 @@ class ProductIn(_Strict):
     installation_key: str | None = Field(
         None, max_length=64, description="activate: the installation's Ed25519 public key."
     )
-    serial: int | None = Field(None, ge=0, description="The serial of the file the product has.")
+    serial: int | None = Field(
+        None, ge=0, le=INT32_MAX, description="The serial of the file the product has."
+    )
     proof: str | None = Field(
         None, max_length=4096, description="deactivate: the installation's signed proof."
     )

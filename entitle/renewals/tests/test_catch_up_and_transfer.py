@@ -72,6 +72,8 @@ def test_after_a_transfer_the_old_owner_and_its_partner_get_nothing_and_no_compa
             to_email="unrelated@example.com",
         )
     transfer_accept(actor=actor_of(channel.users["unrelated"]), public_id=transfer.public_id)
+    # A transfer gives the licence a new Activation ID (the old one goes with the old owner).
+    licence.refresh_from_db()
     mail.outbox.clear()
     with on(licence.end_date - timedelta(days=30)):
         sweep()
