@@ -10,7 +10,13 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from entitle.core.errors import DomainError, RateLimited
+from entitle.core.errors import (
+    DomainError,
+    RateLimited,
+    RequestInvalid,
+    RequestTooLarge,
+    UnsupportedMediaType,
+)
 from entitle.core.fields import INT32_MAX
 from entitle.licensing.services.product import (
     Answer,
@@ -28,21 +34,15 @@ _CONTROL_IN_FILE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RATE_WINDOW_SECONDS = 60
 
 
-class ProductRequestInvalid(DomainError):
-    status = 422
-    code = "invalid_request"
+# The API's own errors (entitle.core.errors), with the product endpoints' messages.
 
 
-class PayloadTooLarge(DomainError):
-    status = 413
-    code = "payload_too_large"
+class ProductRequestInvalid(RequestInvalid):
+    pass
+
+
+class PayloadTooLarge(RequestTooLarge):
     default_message = f"The body is larger than {MAX_BODY} bytes."
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    code = "unsupported_media_type"
-    default_message = "Send the body as application/json."
 
 
 class _Strict(BaseModel):
