@@ -7,13 +7,15 @@ it stores (NUL, ranges), and running the same generated cases twice would only d
 time. The cases are derandomised (a fixed sequence per operation), so a failure reproduces.
 """
 
-import secrets
+import json
+import string
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections, connection
 from django.test import Client
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -29,6 +31,7 @@ from conftest import (
 )
 from entitle.accounts.models import User
 from entitle.accounts.services import api_token_create
+from entitle.core.actor import Actor
 from entitle.demo import load_catalog
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
@@ -36,7 +39,7 @@ from entitle.sharing.services import delegation_grant
 
 pytestmark = pytest.mark.django_db
 
-# Cases per operation and caller: about 5,100 in all (57 operations × 3 callers × 30).
+# Cases per operation and caller: about 5,600 in all (62 operations × 3 callers × 30).
 EXAMPLES = 30
 CHECKS = [not_a_server_error, response_schema_conformance]
 
@@ -65,14 +68,12 @@ def callers(module_db) -> dict[str, dict[str, str]]:
     )
 
     def token(user) -> dict[str, str]:
-        from entitle.core.actor import Actor
-
         _, secret = api_token_create(actor=Actor.for_user(user), name="fuzz")
         return {"Authorization": f"Bearer {secret}"}
 
     staff = Client()
     staff.force_login(channel.users["vendor"])
-    csrf = secrets.token_urlsafe(24)[:32].ljust(32, "x")
+    csrf = get_random_string(32, allowed_chars=string.ascii_letters + string.digits)
     session = staff.cookies["sessionid"].value
     return {
         "owner": token(channel.users["owner"]),
@@ -107,6 +108,25 @@ def keep_the_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+def test_each_caller_is_who_it_claims(callers, keep_the_test_connection):
+    """The fuzzer's callers reach what their roles reach (a wrong header would fuzz only the
+    refusals): the owner its licence, the partner its PO, vendor staff the back office."""
+    client = Client()
+    owner = client.get("/api/v1/licences", headers=callers["owner"])
+    assert owner.status_code == 200 and len(owner.json()) == 1
+    partner = client.get("/api/v1/orders", headers=callers["partner"])
+    assert partner.status_code == 200 and len(partner.json()) == 1
+    staff = callers["vendor staff"]
+    created = client.post(
+        "/api/v1/catalog/skus",
+        json.dumps({"code": "DCE-2Y", "product": "dce", "term_days": 730, "partner_price": 1}),
+        content_type="application/json",
+        headers={"X-CSRFToken": staff["X-CSRFToken"]},
+        HTTP_COOKIE=staff["Cookie"],
+    )
+    assert created.status_code == 201, created.content
 
 
 def test_the_api_survives_fuzzing(callers, keep_the_test_connection):
