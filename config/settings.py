@@ -5,6 +5,7 @@ ENTITLE_DATA_DIR (default ./.entitle), e-mail printed to the console. Production
 DATABASE_URL (PostgreSQL), CACHE_URL (Redis), EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import copy
 import secrets
 import sys
 from pathlib import Path
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "entitle.core.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "entitle.core.routing.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,6 +105,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'entitle.sqlite3'}")
 }
+# A streaming replica (a read-only copy of the primary) serves lists, dashboards and product
+# validation; entitle/core/routing.py decides which reads, so that everyone sees their writes.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -114,13 +120,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # connections of their own.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    # A health check costs a round trip on every request; a dead connection is replaced after
-    # its first error anyway. Turn it on where connections are cut often.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
-    # Lets the few hand-prepared hot queries (product validation) be prepared once per
-    # connection; Django's own queries bind on the client and are not affected.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    for database in DATABASES.values():
+        database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        # A health check costs a round trip on every request; a dead connection is replaced
+        # after its first error anyway. Turn it on where connections are cut often.
+        database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+        # Lets the few hand-prepared hot queries (product validation) be prepared once per
+        # connection; Django's own queries bind on the client and are not affected.
+        database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+if TESTING and "replica" not in DATABASES:
+    # The router's tests read from a second database that never receives writes: a replica that
+    # has stopped replaying. It is created only for the tests that ask for it.
+    DATABASES["replica"] = {
+        **copy.deepcopy(DATABASES["default"]),
+        "TEST": {
+            "NAME": str(DATA_DIR / "test-replica.sqlite3")
+            if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+            else f"test_{DATABASES['default']['NAME']}_replica"
+        },
+    }
+DATABASE_ROUTERS = ["entitle.core.routing.ReplicaRouter"] if "replica" in DATABASES else []
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,6 +223,10 @@ ENTITLE = {
     # from one client address (whatever the key: guessing keys is slowed per address).
     "PRODUCT_RATE": env.int("ENTITLE_PRODUCT_RATE", default=120),
     "PRODUCT_RATE_ADDRESS": env.int("ENTITLE_PRODUCT_RATE_ADDRESS", default=600),
+    # The replica's database alias ("" without DATABASE_REPLICA_URL), and how long a client
+    # that wrote reads from the primary (also the most lag the replica may have and be used).
+    "READ_REPLICA": "replica" if env.str("DATABASE_REPLICA_URL", default="") else "",
+    "REPLICA_PIN_SECONDS": env.int("ENTITLE_REPLICA_PIN_SECONDS", default=5),
 }
 
 LOGGING = {

@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from config.api import api
 from entitle.accounts.forms import AdminLoginForm
+from entitle.core import health
 
 # The back office's log-in has the portal's limits on failed attempts.
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("entitle.accounts.urls")),
