@@ -3,7 +3,9 @@
 import argparse
 import ctypes
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -158,12 +160,18 @@ def worker(args: argparse.Namespace, rest: list[str]) -> int:
     _setup()
     from django.core.management import call_command
 
+    from entitle.core.workers import start_watchman
     from entitle.renewals.tasks import book_today
 
+    # Unique per process: the tasks a dead worker was running are put back by its id.
+    worker_id = (
+        args.worker_id or f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+    )
+    start_watchman(worker_id)
     # The daily reminder sweep is a chain of booked tasks (see entitle/renewals/tasks.py):
     # starting a worker books today's run if nothing has, which also restarts a lost chain.
     book_today()
-    call_command("db_worker", *rest)
+    call_command("db_worker", "--worker-id", worker_id, *rest)
     return 0
 
 
@@ -189,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="Seconds a worker may take to finish its requests when stopped (then killed).",
     )
-    sub.add_parser("worker", help="Run the task worker (e-mail, scheduled work).")
+    p_worker = sub.add_parser("worker", help="Run the task worker (e-mail, scheduled work).")
+    p_worker.add_argument(
+        "--worker-id", help="Unique among the running workers (default: host, pid, random)."
+    )
 
     if argv and argv[0] in {"demo", "serve", "worker"}:
         args, rest = parser.parse_known_args(argv)

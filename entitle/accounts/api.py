@@ -13,6 +13,7 @@ from entitle.accounts.schemas import (
     InvitationOut,
     RegisteredOut,
 )
+from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["co-workers"])
 
@@ -31,6 +32,7 @@ def invitation_create(request: HttpRequest, payload: InvitationIn):
 
 
 @router.get("/invitations", response=list[InvitationOut], summary="List your company's invitations")
+@reads_from_replica
 def invitation_list(request: HttpRequest, pending: bool = False):
     return selectors.invitation_list(actor=request.auth, pending_only=pending)
 
@@ -65,6 +67,7 @@ def invitation_accept(request: HttpRequest, payload: AcceptIn):
 
 
 @router.get("/coworkers", response=list[CoworkerOut], summary="List your company's users")
+@reads_from_replica
 def coworker_list(request: HttpRequest):
     return selectors.coworker_list(actor=request.auth)
 

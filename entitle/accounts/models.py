@@ -3,6 +3,7 @@ import uuid
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -58,8 +59,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        """`entitle createsuperuser`: a vendor-staff account (`entitle setup` makes the first)."""
         if "company" not in fields and "company_id" not in fields:
-            fields["company"] = Company.objects.get(is_vendor=True)
+            fields["company"] = Company.objects.filter(is_vendor=True).first()
+            if fields["company"] is None:
+                # createsuperuser prints a ValidationError as one line, not a traceback.
+                raise ValidationError(
+                    "There is no vendor company yet: run `entitle setup`, which creates it and "
+                    "its first staff account."
+                )
         fields.update(is_staff=True, is_superuser=True, role=User.Role.ADMIN)
         return self.create_user(email, password, **fields)
 

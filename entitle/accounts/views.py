@@ -11,6 +11,7 @@ from entitle.accounts import selectors, services
 from entitle.accounts.forms import InviteForm, JoinForm, TokenForm
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.routing import reads_from_replica
 
 COWORKERS = "accounts/coworkers.html"
 
@@ -20,6 +21,7 @@ def _invitations_context(request: HttpRequest) -> dict:
 
 
 @login_required
+@reads_from_replica
 def coworkers(request: HttpRequest) -> HttpResponse:
     context = {
         "members": selectors.coworker_list(actor=request.actor),
@@ -29,6 +31,7 @@ def coworkers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def invitation_list(request: HttpRequest) -> HttpResponse:
     return render(request, f"{COWORKERS}#invitation-list", _invitations_context(request))
 
@@ -122,6 +125,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     secret = None

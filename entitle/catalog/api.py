@@ -4,12 +4,14 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog import selectors, services
 from entitle.catalog.schemas import ProductIn, ProductOut, SkuIn, SkuOut
+from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["catalog"])
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 @router.get("/products", response=list[ProductOut], summary="List products and their policy")
+@reads_from_replica
 def product_list(request: HttpRequest):
     return selectors.product_list(actor=request.auth)
 
@@ -26,6 +28,7 @@ def product_create(request: HttpRequest, payload: ProductIn):
 
 
 @router.get("/skus", response=list[SkuOut], summary="List SKUs with partner and direct prices")
+@reads_from_replica
 def sku_list(request: HttpRequest):
     return selectors.sku_list(actor=request.auth)
 

@@ -1,9 +1,9 @@
 """Read replicas: which database each query goes to.
 
 Without `DATABASE_REPLICA_URL` there is one database and nothing here changes anything. With
-it, the reads that run inside `replica_reads()` — product validation, the portal's and the
-API's lists and dashboards — go to the streaming replica, unless the reader must see its own
-writes; then they go to the primary, like every other query:
+it, the reads of the views marked `@reads_from_replica` — the portal's and the API's lists and
+dashboards — and of product validation (`replica_reads()`) go to the streaming replica, unless
+the reader must see its own writes; then they go to the primary, like every other query:
 
 - every write goes to the primary, and so does every read after a write in the same request;
 - a client (a session, or an API token) that wrote is pinned to the primary for
@@ -17,9 +17,10 @@ writes; then they go to the primary, like every other query:
 Django database router that applies the rules.
 """
 
+import functools
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -118,8 +119,7 @@ def read_alias() -> str:
 
 @contextmanager
 def replica_reads() -> Iterator[None]:
-    """Reads inside may be served by the replica. A context manager, or a view decorator
-    (`@replica_reads()`, below the decorators that check who is logged in)."""
+    """Reads inside may be served by the replica (for code outside a view: the fast path)."""
     scope = _scope.get()
     token = None
     if scope is None:  # outside a request (the validation fast path, a command)
@@ -132,6 +132,21 @@ def replica_reads() -> Iterator[None]:
         scope.replica = previous
         if token is not None:
             _scope.reset(token)
+
+
+def reads_from_replica(view: Callable) -> Callable:
+    """A view decorator: from the view on, a GET's reads — the page or the API answer being
+    built, to the end of the request — may be served by the replica. Put it below the
+    decorators (and under ninja's route) that check who is calling: they read the primary."""
+
+    @functools.wraps(view)
+    def view_reading_replica(request: HttpRequest, *args: object, **kwargs: object):
+        scope = _scope.get()
+        if scope is not None and request.method in ("GET", "HEAD"):
+            scope.replica = True  # until ReadYourWritesMiddleware closes the request's scope
+        return view(request, *args, **kwargs)
+
+    return view_reading_replica
 
 
 class ReplicaRouter:

@@ -7,9 +7,11 @@ from django.shortcuts import render
 from entitle.core import selectors
 from entitle.core.csvexport import csv_response
 from entitle.core.policy import redact_event
+from entitle.core.routing import reads_from_replica
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
@@ -45,6 +47,7 @@ def activity_response(request: HttpRequest, events, *, title: str, back: str | N
 
 
 @login_required
+@reads_from_replica
 def company_activity(request: HttpRequest) -> HttpResponse:
     events = selectors.company_activity(actor=request.actor)
     return activity_response(request, events, title=f"Activity of {request.actor.company.name}")

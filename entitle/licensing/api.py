@@ -7,6 +7,7 @@ from entitle.accounts.schemas import ErrorOut
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
 from entitle.core.errors import Conflict
 from entitle.core.fields import Reference
+from entitle.core.routing import reads_from_replica
 from entitle.licensing import product_http, selectors, signing
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.schemas import (
@@ -72,6 +73,7 @@ def licence_create(request: HttpRequest, payload: CreateIn):
 
 
 @router.get("/licences", response=list[LicenceOut], summary="Your licences, with their status")
+@reads_from_replica
 def licence_list(request: HttpRequest):
     return selectors.licence_list(actor=request.auth)
 
@@ -174,6 +176,7 @@ def reinstate(request: HttpRequest, activation_id: Reference):
     response=list[ConsumptionOut],
     summary="Consumption history: every use of your company's credits",
 )
+@reads_from_replica
 def consumption_list(request: HttpRequest):
     return selectors.consumption_list(actor=request.auth)
 
@@ -191,6 +194,7 @@ def device_register(request: HttpRequest, payload: DeviceIn):
 
 
 @device_router.get("/devices", response=list[DeviceOut], summary="Your devices")
+@reads_from_replica
 def device_list(request: HttpRequest):
     return selectors.device_list(actor=request.auth)
 
@@ -360,5 +364,6 @@ def airgap_deactivate(request: HttpRequest):
     "and the purchasing entity's PO number. For every PO on which your company holds a role, "
     "and the licences an owner shared with you.",
 )
+@reads_from_replica
 def entitlement_list(request: HttpRequest):
     return selectors.entitlement_rows(actor=request.auth)

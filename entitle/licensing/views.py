@@ -10,6 +10,7 @@ from entitle.catalog.selectors import product_get_by_code, product_list, sku_get
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import Action
+from entitle.core.routing import reads_from_replica
 from entitle.core.views import activity_response
 from entitle.licensing import selectors
 from entitle.licensing.forms import (
@@ -34,6 +35,7 @@ def _outcome(request: HttpRequest, record: ConsumptionRecord, done: str) -> None
 
 
 @login_required
+@reads_from_replica
 def licence_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -152,6 +154,7 @@ def licence_renew(request: HttpRequest, licence_id: str) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def device_list(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     form = DeviceForm(request.POST or None, products=product_list(actor=actor))
@@ -221,12 +224,14 @@ def licence_file(request: HttpRequest, device_id, licence_id: str) -> HttpRespon
 
 
 @login_required
+@reads_from_replica
 def consumption_list(request: HttpRequest) -> HttpResponse:
     records = selectors.consumption_list(actor=request.actor)[:200]
     return render(request, "licensing/consumption.html", {"records": records})
 
 
 @login_required
+@reads_from_replica
 def licence_activity(request: HttpRequest, licence_id: str) -> HttpResponse:
     licence, events = selectors.licence_activity(actor=request.actor, activation_id=licence_id)
     return activity_response(
@@ -238,6 +243,7 @@ def licence_activity(request: HttpRequest, licence_id: str) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def device_activity(request: HttpRequest, device_id) -> HttpResponse:
     device, events = selectors.device_activity(actor=request.actor, public_id=device_id)
     return activity_response(
@@ -347,6 +353,7 @@ AIRGAP_REFUSALS = {
 
 
 @login_required
+@reads_from_replica
 def entitlement_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.entitlement_rows(actor=request.actor)
     return render(request, "licensing/entitlements.html", {"entitlements": rows})

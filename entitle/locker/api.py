@@ -5,6 +5,7 @@ from ninja import Header, Router
 
 from entitle.accounts.schemas import ErrorOut
 from entitle.core.fields import Code, Key
+from entitle.core.routing import reads_from_replica
 from entitle.locker import selectors, services
 from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
 
@@ -16,6 +17,7 @@ router = Router(tags=["vouchers and locker"])
     response=list[VoucherOut],
     summary="Vouchers issued on your POs, and those your company redeemed",
 )
+@reads_from_replica
 def voucher_list(request: HttpRequest):
     return selectors.voucher_list(actor=request.auth)
 
@@ -48,6 +50,7 @@ def voucher_redeem(
 
 
 @router.get("/locker", response=list[BalanceOut], summary="Your Digital Locker: credits per SKU")
+@reads_from_replica
 def locker_balances(request: HttpRequest):
     return selectors.locker_balances(actor=request.auth)
 
@@ -57,5 +60,6 @@ def locker_balances(request: HttpRequest):
     response=list[LedgerEntryOut],
     summary="Every change of your credits, newest first",
 )
+@reads_from_replica
 def ledger_list(request: HttpRequest, sku: Code | None = None):
     return selectors.ledger_list(actor=request.auth, sku_code=sku)

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.routing import reads_from_replica
 from entitle.locker import selectors, services
 from entitle.locker.forms import RedeemForm
 
@@ -18,6 +19,7 @@ def _vouchers_context(request: HttpRequest) -> dict:
 
 
 @login_required
+@reads_from_replica
 def vouchers(request: HttpRequest) -> HttpResponse:
     """The Digital Vouchers tab: redeem a code, see the vouchers and the locker's balances."""
     form = RedeemForm(request.POST or None)
@@ -41,6 +43,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def locker(request: HttpRequest) -> HttpResponse:
     """The Digital Locker: credits per SKU and every change of them."""
     sku = request.GET.get("sku") or None
@@ -53,6 +56,7 @@ def locker(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def po_vouchers(request: HttpRequest, public_id) -> HttpResponse:
     """The vouchers issued for one PO, for its page (an htmx fragment) or on their own."""
     vouchers = selectors.po_vouchers(actor=request.actor, po_public_id=public_id)

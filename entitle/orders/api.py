@@ -8,6 +8,7 @@ from entitle.accounts.selectors import company_get
 from entitle.catalog.selectors import sku_get_by_code
 from entitle.core.fields import Reference
 from entitle.core.policy import require_vendor_staff
+from entitle.core.routing import reads_from_replica
 from entitle.orders import selectors, services
 from entitle.orders.schemas import PurchaseOrderIn, PurchaseOrderOut
 
@@ -67,6 +68,7 @@ def po_fulfil(request: HttpRequest, po_id: UUID):
     response=list[PurchaseOrderOut],
     summary="Your purchase orders (order details: the purchasing entity's)",
 )
+@reads_from_replica
 def po_list(request: HttpRequest):
     return selectors.po_list(actor=request.auth)
 

@@ -10,12 +10,14 @@ from entitle.catalog.selectors import sku_list
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import require_vendor_staff
+from entitle.core.routing import reads_from_replica
 from entitle.core.views import activity_response
 from entitle.orders import selectors, services
 from entitle.orders.forms import LookupForm, OrderLineFormSet, PurchaseOrderForm
 
 
 @login_required
+@reads_from_replica
 def po_list(request: HttpRequest) -> HttpResponse:
     lookup = LookupForm(request.GET or None)
     if lookup.is_valid():
@@ -79,6 +81,7 @@ def po_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def po_activity(request: HttpRequest, public_id) -> HttpResponse:
     po, events = selectors.po_activity(actor=request.actor, public_id=public_id)
     return activity_response(

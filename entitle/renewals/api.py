@@ -5,6 +5,7 @@ from ninja import Router
 
 from entitle.accounts.schemas import ErrorOut
 from entitle.core.fields import Code, Query, Reference
+from entitle.core.routing import reads_from_replica
 from entitle.renewals import selectors
 from entitle.renewals.schemas import (
     AnswerIn,
@@ -99,6 +100,7 @@ def shop_order(request: HttpRequest, activation_id: Reference, payload: ShopOrde
     description="Partners and the products they sell; `q` searches names, summaries and "
     "products, `country` is an ISO code, `product` a product code.",
 )
+@reads_from_replica
 def partner_directory(request: HttpRequest, q: Query = "", country: Code = "", product: Code = ""):
     return selectors.partner_directory(
         actor=request.auth, query=q, country=country, product=product
@@ -110,6 +112,7 @@ def partner_directory(request: HttpRequest, q: Query = "", country: Code = "", p
     response=list[RenewalRequestOut],
     summary="The renewal requests your company sent",
 )
+@reads_from_replica
 def requests_sent(request: HttpRequest):
     return selectors.renewal_requests_sent(actor=request.auth)
 
@@ -119,6 +122,7 @@ def requests_sent(request: HttpRequest):
     response=list[RenewalRequestOut],
     summary="The renewal requests sent to your company (a partner)",
 )
+@reads_from_replica
 def requests_received(request: HttpRequest):
     return selectors.renewal_requests_received(actor=request.auth)
 
@@ -144,5 +148,6 @@ def request_answer(request: HttpRequest, request_id: UUID, payload: AnswerIn):
     "the reseller that end within six months, are in grace, or expired recently: "
     "entitlement information only.",
 )
+@reads_from_replica
 def sold_expiries(request: HttpRequest):
     return selectors.sold_expiries(actor=request.auth)

@@ -14,6 +14,7 @@ from entitle.catalog.selectors import product_list, sku_get_by_code, sku_list
 from entitle.core.errors import DomainError, NotFound
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import Action
+from entitle.core.routing import reads_from_replica
 from entitle.licensing.forms import RenewForm
 from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.selectors import licence_get
@@ -36,6 +37,7 @@ DIRECTORY = "renewals/partners.html"
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     """The Renewals tab: the actor's licences due for renewal and the requests it sent; for a
     partner, the requests sent to it and the expiries of what it sold."""
@@ -191,6 +193,7 @@ def email_partner(request: HttpRequest, activation_id: str) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def partners(request: HttpRequest) -> HttpResponse:
     """The partner directory; with ?licence=…, each partner links back to that renewal page."""
     actor = request.actor
@@ -216,6 +219,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def listing(request: HttpRequest) -> HttpResponse:
     """A partner's administrator edits the partner's directory listing."""
     actor = request.actor

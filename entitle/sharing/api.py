@@ -6,6 +6,7 @@ from ninja import Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.core import selectors as core_selectors
 from entitle.core.fields import Reference
+from entitle.core.routing import reads_from_replica
 from entitle.licensing import selectors as licensing_selectors
 from entitle.sharing import selectors, services
 from entitle.sharing.schemas import (
@@ -58,6 +59,7 @@ def grant(request: HttpRequest, payload: GrantIn):
     response=list[DelegationOut],
     summary="Delegations you gave and those given to you",
 )
+@reads_from_replica
 def delegation_list(request: HttpRequest):
     given = selectors.delegations_given(actor=request.auth)
     held = selectors.delegations_held(actor=request.auth)
@@ -85,6 +87,7 @@ def transfer_propose(request: HttpRequest, activation_id: Reference, payload: Tr
 
 
 @router.get("/transfers", response=list[TransferOut], summary="Transfers offered or received")
+@reads_from_replica
 def transfer_list(request: HttpRequest):
     return selectors.transfer_list(actor=request.auth)
 

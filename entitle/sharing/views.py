@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import Action
+from entitle.core.routing import reads_from_replica
 from entitle.licensing.selectors import licence_get
 from entitle.sharing import selectors, services
 from entitle.sharing.errors import ShareLinkNotFound
@@ -29,6 +30,7 @@ def _form_page(request, form, template, context, act, done):
 
 
 @login_required
+@reads_from_replica
 def overview(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     form = GrantForm(request.POST or None)

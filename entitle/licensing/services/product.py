@@ -15,12 +15,12 @@ from datetime import date
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from entitle_client import airgap, jws
 from entitle_client.ids import normalize_activation_id, normalize_host_id
 
-from entitle.core import codes, ratelimit
+from entitle.core import codes, ratelimit, routing
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.policy import Action
@@ -191,7 +191,8 @@ def _validation_sql() -> str:
 VALIDATION_SQL = _validation_sql()
 
 
-def _validation_row(host_id: str, activation: str) -> tuple | None:
+def _validation_row(host_id: str, activation: str, using: str) -> tuple | None:
+    connection = connections[using]
     if connection.vendor == "postgresql":
         # A server-side prepared statement for this one query: PostgreSQL plans it once per
         # connection instead of on every request.
@@ -210,12 +211,27 @@ def lease_due(lease_days: int, lease_until: date | None) -> bool:
     return lease_until is None or 2 * (lease_until - timezone.localdate()).days < lease_days
 
 
+def _validation_row_routed(host_id: str, activation: str) -> tuple | None:
+    """The row from the replica if there is one (entitle/core/routing.py). An answer that says
+    no — an unknown key, a host not bound, a binding ended — may be a change not replayed yet
+    (an activation a moment ago): the primary has the last word on it."""
+    with routing.replica_reads():
+        using = routing.read_alias()
+    row = _validation_row(host_id, activation, using)
+    if using != DEFAULT_DB_ALIAS and (row is None or row[6] is None or row[7]):
+        row = _validation_row(host_id, activation, DEFAULT_DB_ALIAS)
+    return row
+
+
 def product_validate(request: ProductRequest) -> Answer:
     """Is this licence valid on this host right now? One indexed query, one signature; a write
-    only when the lease is renewed, a second read only when the product's file is outdated."""
+    only when the lease is renewed (on the primary, under the licence's lock), a second read
+    only when the product's file is outdated."""
     _limit(request)
     row = (
-        _validation_row(request.host_id, request.activation_id) if request.well_formed_key else None
+        _validation_row_routed(request.host_id, request.activation_id)
+        if request.well_formed_key
+        else None
     )
     if row is None:
         return _signed(answer_claims(request, None, None))

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from entitle.access.actor import Actor
 from entitle.accounts.models import Company, User, normalize_email
 from entitle.accounts.services import company_create, user_create
-from entitle.catalog.catalog_file import catalog_load, catalog_read
+from entitle.catalog.imports import catalog_load, catalog_read
+from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
 
 PASSWORD_VARIABLE = "ENTITLE_ADMIN_PASSWORD"  # noqa: S105 — the name of a variable

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from django.db import transaction
 
-from entitle.access.actor import Actor
 from entitle.catalog.errors import CatalogInvalid
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
+from entitle.core.actor import Actor
 
 
 def _fields(service: typing.Callable, *, skip: set[str]) -> dict[str, inspect.Parameter]:
