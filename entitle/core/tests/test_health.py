@@ -44,13 +44,13 @@ def test_readyz_is_unavailable_while_a_migration_is_not_applied():
 def test_readyz_is_unavailable_without_the_cache(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",  # as production configures it
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
     response = Client().get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["cache"] == "unreachable: ConnectionError"
+    assert response.json()["checks"]["cache"].startswith("unreachable: ")
     assert response.json()["checks"]["database"] == "ok"
 
 
