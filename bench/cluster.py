@@ -176,18 +176,27 @@ def replica_transactions(dsn: str) -> int:
 
 
 @dataclass
+class Mixed:
+    validation: load.WrkResult
+    journal: load.Journal
+    seconds: float
+    failover_validation: tuple[int, int]  # failed, total in the 5 s after the kill
+    failover_consuming: tuple[int, int]
+    lag: load.LagSamples
+    replica_transactions_per_second: float
+
+    @property
+    def consumptions(self) -> int:
+        return sum(a.kind != "redeem" for a in self.journal.acks)
+
+
+@dataclass
 class Figures:
     scaling: dict[int, load.WrkResult]
     consume_rate: float
     consume_p99_ms: float
     consume_lockers: int
-    mixed: load.WrkResult
-    mixed_seconds: int
-    mixed_consumptions: int
-    failover_validation: tuple[int, int]  # failed, total in the window
-    failover_consuming: tuple[int, int]
-    lag: load.LagSamples
-    replica_reads_per_second: float
+    mixed: Mixed
     load_average: tuple[float, float]  # the machine's, when the load started and ended
 
 
@@ -349,7 +358,7 @@ class Run:
         )
         return rate, p99, len(threads)
 
-    def mixed(self) -> tuple:
+    def mixed(self) -> Mixed:
         seconds = self.seconds
         task = self.progress.add_task("Mixed load", total=seconds)
         journal, stop, lag_stop = load.Journal(), threading.Event(), threading.Event()
@@ -426,16 +435,52 @@ class Run:
         )
         in_window = [a for a in journal.attempts if window[0] <= a.at <= window[1]]
         failover_consuming = (sum(not a.ok for a in in_window), len(in_window))
+        mixed = Mixed(
+            result, journal, elapsed, failover_validation, failover_consuming, lag, replica_rate
+        )
         self.done(
             task,
             f"Mixed load, {seconds} s: {result.rps:,.0f} validations/s, "
-            f"{len([a for a in journal.acks if a.kind != 'redeem']) / elapsed:,.0f} "
-            "consumptions/s; app2 and worker1 killed, worker1 restarted",
+            f"{mixed.consumptions / elapsed:,.0f} consumptions/s; app2 and worker1 killed, "
+            "worker1 restarted",
         )
-        return result, journal, elapsed, failover_validation, failover_consuming, lag, replica_rate
+        return mixed
 
     def execute(self) -> tuple[Figures, list]:
-        return _execute(self)
+        """Build, load, check; returns the figures and the checks."""
+        self.build()
+        load_before = os.getloadavg()[0]
+        scaling = self.scaling()
+        consume_rate, consume_p99, lockers = self.consume_only()
+        mixed = self.mixed()
+        load_after = os.getloadavg()[0]
+        self.drain()
+        task = self.step("Checking")
+        from django.db import connections
+
+        connections.close_all()
+        mails = self.checks.read_mails(self.root / "mail")
+        journal = mixed.journal
+        checks = [
+            *self.checks.check_consumptions(
+                self.consumed.acks + journal.acks, self.consumed.gave_up + journal.gave_up
+            ),
+            *self.checks.check_ledgers(),
+            *self.checks.check_vouchers(journal.acks, self.world.codes),
+            *self.checks.check_reminders(self.world.due, mails),
+            *self.checks.check_tasks(mails, self.worker_kills),
+        ]
+        connections.close_all()
+        self.done(task, "Checked")
+        figures = Figures(
+            scaling=scaling,
+            consume_rate=consume_rate,
+            consume_p99_ms=consume_p99,
+            consume_lockers=lockers,
+            mixed=mixed,
+            load_average=(load_before, load_after),
+        )
+        return figures, checks
 
     def drain(self) -> None:
         task = self.step("Workers finishing the queue")
@@ -445,50 +490,6 @@ class Run:
         for worker in self.workers:
             self.stack.stop(worker)
         self.done(task, f"Queue drained ({tasks_left(self.primary_dsn)} tasks left)")
-
-
-def _execute(run: "Run") -> tuple[Figures, list]:
-    run.build()
-    load_before = os.getloadavg()[0]
-    scaling = run.scaling()
-    consume_rate, consume_p99, lockers = run.consume_only()
-    mixed, journal, elapsed, failover_validation, failover_consuming, lag, replica_rate = (
-        run.mixed()
-    )
-    load_after = os.getloadavg()[0]
-    run.drain()
-    task = run.step("Checking")
-    from django.db import connections
-
-    connections.close_all()
-    checks_module = run.checks
-    mails = checks_module.read_mails(run.root / "mail")
-    checks = [
-        *checks_module.check_consumptions(
-            run.consumed.acks + journal.acks, run.consumed.gave_up + journal.gave_up
-        ),
-        *checks_module.check_ledgers(),
-        *checks_module.check_vouchers(journal.acks, run.world.codes),
-        *checks_module.check_reminders(run.world.due, mails),
-        *checks_module.check_tasks(mails, run.worker_kills),
-    ]
-    connections.close_all()
-    run.done(task, "Checked")
-    figures = Figures(
-        scaling=scaling,
-        consume_rate=consume_rate,
-        consume_p99_ms=consume_p99,
-        consume_lockers=lockers,
-        mixed=mixed,
-        mixed_seconds=int(elapsed),
-        mixed_consumptions=len([a for a in journal.acks if a.kind != "redeem"]),
-        failover_validation=failover_validation,
-        failover_consuming=failover_consuming,
-        lag=lag,
-        replica_reads_per_second=replica_rate,
-        load_average=(load_before, load_after),
-    )
-    return figures, checks
 
 
 def report(figures: Figures, checks: list, leftovers: list[str]) -> bool:
@@ -504,26 +505,24 @@ def report(figures: Figures, checks: list, leftovers: list[str]) -> bool:
         f"consumption alone, {figures.consume_lockers} lockers",
         f"{figures.consume_rate:,.0f}/s  p99 {figures.consume_p99_ms:.0f} ms",
     )
-    m = figures.mixed
+    mixed = figures.mixed
+    m = mixed.validation
     table.add_row(
         "mixed load: validation (3 → 2 app servers)",
         f"{m.rps:,.0f}/s  p99 {m.p99_ms:.1f} ms  {m.non_2xx} non-2xx",
     )
-    table.add_row(
-        "mixed load: consumptions",
-        f"{figures.mixed_consumptions / figures.mixed_seconds:,.0f}/s",
-    )
-    failed, total = figures.failover_validation
+    table.add_row("mixed load: consumptions", f"{mixed.consumptions / mixed.seconds:,.0f}/s")
+    failed, total = mixed.failover_validation
     table.add_row(
         "failover (5 s after the kill): validation errors",
         f"{failed}/{total} = {failed / max(total, 1):.2%}",
     )
-    failed, total = figures.failover_consuming
+    failed, total = mixed.failover_consuming
     table.add_row(
         "failover: consuming attempts answered 502/503 or cut (then retried)",
         f"{failed}/{total} = {failed / max(total, 1):.2%}",
     )
-    lag = figures.lag
+    lag = mixed.lag
     table.add_row(
         "replica: a commit readable on the replica after",
         f"p50 {load.percentile(lag.visible_after, 0.5) * 1000:.1f} ms  "
@@ -534,7 +533,7 @@ def report(figures: Figures, checks: list, leftovers: list[str]) -> bool:
         "replica: replay_lag (pg_stat_replication), max",
         f"{max(lag.replay_lag, default=0) * 1000:.1f} ms",
     )
-    table.add_row("replica: transactions served", f"{figures.replica_reads_per_second:,.0f}/s")
+    table.add_row("replica: transactions served", f"{mixed.replica_transactions_per_second:,.0f}/s")
     table.add_row(
         f"machine load average (1 min, {os.cpu_count()} cores), load start → end",
         " → ".join(f"{value:.1f}" for value in figures.load_average),

@@ -184,30 +184,25 @@ def read_mails(directory: Path) -> Mails:
     return mails
 
 
+def _in_ledger_once(ack) -> bool:
+    """The acknowledged consumption is completed, and debited once, never returned."""
+    record = ConsumptionRecord.objects.filter(public_id=ack.answer["id"]).first()
+    if record is None:
+        return False
+    debits = LedgerEntry.objects.filter(idempotency_key=f"consumption:{record.pk}")
+    returned = LedgerEntry.objects.filter(idempotency_key=f"return:{record.pk}").exists()
+    return (
+        record.company_id == ack.company
+        and record.idempotency_key == ack.key
+        and record.status == ConsumptionRecord.Status.COMPLETED
+        and [entry.amount for entry in debits] == [-record.credits]
+        and not returned
+    )
+
+
 def check_consumptions(acks: list, gave_up: list) -> list[Check]:
     consuming = [a for a in acks if a.kind != "redeem"]
-    wrong = []
-    for ack in consuming:
-        record = ConsumptionRecord.objects.filter(public_id=ack.answer["id"]).first()
-        entries = (
-            LedgerEntry.objects.filter(idempotency_key=f"consumption:{record.pk}")
-            if record
-            else LedgerEntry.objects.none()
-        )
-        returned = (
-            LedgerEntry.objects.filter(idempotency_key=f"return:{record.pk}").exists()
-            if record
-            else False
-        )
-        if (
-            record is None
-            or record.company_id != ack.company
-            or record.idempotency_key != ack.key
-            or record.status != ConsumptionRecord.Status.COMPLETED
-            or [e.amount for e in entries] != [-record.credits]
-            or returned
-        ):
-            wrong.append(ack.key)
+    wrong = [ack.key for ack in consuming if not _in_ledger_once(ack)]
     keys = {(a.company, a.key) for a in consuming}
     committed = ConsumptionRecord.objects.exclude(idempotency_key__startswith="seed-")
     unacknowledged = [r for r in committed if (r.company_id, r.idempotency_key) not in keys]
