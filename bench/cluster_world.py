@@ -219,6 +219,8 @@ def check_consumptions(acks: list, gave_up: list) -> list[Check]:
 
 
 def check_ledgers() -> list[Check]:
+    """Each locker: its entries add up to its stored balance, which is what was redeemed into
+    it less what completed consumptions took, and never below zero."""
     wrong = []
     lockers = Locker.objects.select_related("sku")
     for locker in lockers:
@@ -229,11 +231,15 @@ def check_ledgers() -> list[Check]:
         consumed = ConsumptionRecord.objects.filter(
             company=locker.company_id, sku=locker.sku, status=ConsumptionRecord.Status.COMPLETED
         ).aggregate(total=Sum("credits"))["total"] or Decimal(0)
-        if ledger != redeemed - consumed or ledger < 0:
-            wrong.append(f"{locker}: ledger {ledger}, redeemed {redeemed}, consumed {consumed}")
+        stored = Decimal(locker.balance_cents) / 100
+        if not (ledger == stored == redeemed - consumed >= 0):
+            wrong.append(
+                f"{locker}: ledger {ledger}, stored {stored}, redeemed {redeemed}, "
+                f"consumed {consumed}"
+            )
     return [
         Check(
-            "every ledger sums to its balance (redeemed − consumed, never negative)",
+            "every ledger sums to its balance (= redeemed − consumed, never negative)",
             not wrong,
             f"{lockers.count()} lockers" + (f"; {wrong[:3]}" if wrong else ""),
         )

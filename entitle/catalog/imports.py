@@ -29,7 +29,7 @@ from pathlib import Path
 from django.db import transaction
 
 from entitle.catalog.errors import CatalogInvalid
-from entitle.catalog.models import Product, Sku
+from entitle.catalog.selectors import product_list, sku_list
 from entitle.catalog.services import product_create, sku_create
 from entitle.core.actor import Actor
 
@@ -173,14 +173,14 @@ def catalog_load(*, actor: Actor, specs: list[ProductSpec]) -> Loaded:
     with transaction.atomic():
         for spec in specs:
             code = spec.fields["code"]
-            product = Product.objects.filter(code=code).first()
+            product = product_list(actor=actor).filter(code=code).first()
             if product is None:
                 product = product_create(actor=actor, **spec.fields)
                 created.append(f"product {code}")
             else:
                 existing.append(f"product {code}")
             for sku in spec.skus:
-                if Sku.objects.filter(code=sku.fields["code"]).exists():
+                if sku_list(actor=actor).filter(code=sku.fields["code"]).exists():
                     existing.append(f"SKU {sku.fields['code']}")
                 else:
                     sku_create(actor=actor, product=product, **sku.fields)

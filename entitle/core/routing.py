@@ -6,7 +6,8 @@ dashboards — and of product validation (`replica_reads()`) go to the streaming
 the reader must see its own writes; then they go to the primary, like every other query:
 
 - every write goes to the primary, and so does every read after a write in the same request;
-- a client (a session, or an API token) that wrote is pinned to the primary for
+- a client (a session, or an API token) that wrote — a POST, PUT, PATCH or DELETE, or any
+  request the router saw write — is pinned to the primary for
   `ENTITLE_REPLICA_PIN_SECONDS`: the pages it loads next show what it just did, whatever the
   replica's lag (the pin is kept in the cache, so every app server honours it);
 - a read inside a transaction goes to the primary: a service reads what it is about to change;
@@ -37,6 +38,7 @@ LAG_SQL = (
     "ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
 )
 LAG_CHECK_SECONDS = 1.0
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 @dataclass
@@ -184,7 +186,8 @@ def _client_of(request: HttpRequest, response: HttpResponse | None = None) -> st
 
 
 class ReadYourWritesMiddleware:
-    """Opens each request's scope; a request that wrote pins its client to the primary."""
+    """Opens each request's scope; a request that wrote, or may have (POST, PUT, PATCH,
+    DELETE), pins its client to the primary."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -199,6 +202,7 @@ class ReadYourWritesMiddleware:
         finally:
             _scope.reset(token)
         client = _client_of(request, response)
-        if scope.wrote and client:
+        # Writes the router does not see (hand-compiled statements) come in unsafe methods.
+        if (scope.wrote or request.method not in SAFE_METHODS) and client:
             cache.set(_pin_key(client), 1, timeout=pin_seconds())
         return response

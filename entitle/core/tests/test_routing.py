@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitle.accounts.models import Company, Invitation, User
-from entitle.accounts.services import company_create
+from entitle.accounts.services import company_create, invitation_create
 from entitle.catalog.models import Product, Sku
 from entitle.core import routing
+from entitle.core.actor import Actor
 from entitle.licensing.models import Binding, Device, Licence
 from entitle.licensing.services.licences import licence_create, licence_suspend
 from entitle.licensing.services.product import product_activate, product_validate
@@ -143,3 +144,14 @@ def test_validation_reads_the_replica_and_asks_the_primary_what_the_replica_does
     assert validate() == "VALID"
     replicate(Licence)
     assert validate() == "SUSPENDED"
+
+
+def test_any_post_pins_its_client_even_one_the_router_saw_no_write_in(admins, login):
+    """Some writes go through hand-compiled statements the router never sees (the credit
+    hot path): so every unsafe request pins, whatever the router saw."""
+    olivia, cleo = (login(user) for user in admins)
+    invitation_create(actor=Actor.for_user(admins[1]), email="meanwhile@acme.example")
+    refused = olivia.post("/coworkers/invite/", {"email": ""})  # nothing written
+    assert refused.status_code == 422
+    assert "meanwhile@acme.example" in olivia.get("/coworkers/").content.decode()  # primary
+    assert "meanwhile@acme.example" not in cleo.get("/coworkers/").content.decode()  # replica
