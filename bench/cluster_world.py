@@ -189,8 +189,8 @@ def _in_ledger_once(ack) -> bool:
     record = ConsumptionRecord.objects.filter(public_id=ack.answer["id"]).first()
     if record is None:
         return False
-    debits = LedgerEntry.objects.filter(idempotency_key=f"consumption:{record.pk}")
-    returned = LedgerEntry.objects.filter(idempotency_key=f"return:{record.pk}").exists()
+    debits = LedgerEntry.objects.filter(idempotency_key=f"consumption:{record.public_id}")
+    returned = LedgerEntry.objects.filter(idempotency_key=f"return:{record.public_id}").exists()
     return (
         record.company_id == ack.company
         and record.idempotency_key == ack.key
