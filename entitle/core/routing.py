@@ -44,7 +44,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 @dataclass
 class _Scope:
     client: str = ""  # the credential that identifies the caller across requests
-    replica: bool = False  # inside replica_reads()
+    replica: bool = False  # in replica_reads(), or a view marked reads_from_replica
     wrote: bool = False
     pinned: bool | None = None  # the client wrote a moment ago (looked up once, when needed)
 

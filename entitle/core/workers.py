@@ -39,14 +39,17 @@ def _lock_key(worker_id: str) -> int:
     return int.from_bytes(hashlib.sha256(worker_id.encode()).digest()[:4], "big", signed=True)
 
 
-def _requeue(task_ids: list, reason: str) -> int:
-    """Put these tasks (still RUNNING) back in the queue, or fail those claimed too often."""
+def _requeue(task_ids: list, claimed_by: str, reason: str) -> int:
+    """Put these tasks back in the queue if `claimed_by` is still running them (not another
+    worker since), or fail those claimed too often."""
     requeued = 0
     with transaction.atomic():
         tasks = DBTaskResult.objects.select_for_update().filter(
             pk__in=task_ids, status=TaskResultStatus.RUNNING
         )
         for task in tasks:
+            if task.worker_ids[-1:] != [claimed_by]:
+                continue  # put back and claimed again meanwhile: someone else's now
             if len(task.worker_ids) >= MAX_CLAIMS:
                 task.set_failed(RuntimeError(f"Its worker died {len(task.worker_ids)} times."))
                 continue
@@ -74,14 +77,14 @@ def requeue_orphans(*, own_id: str, starting: bool = False) -> int:
     for worker_id, task_ids in _running_by_worker().items():
         if worker_id == own_id:
             if starting:  # this id's previous process died with these tasks
-                requeued += _requeue(task_ids, f"worker {worker_id} restarted")
+                requeued += _requeue(task_ids, worker_id, f"worker {worker_id} restarted")
             continue
         if connection.vendor != "postgresql":
             stale = DBTaskResult.objects.filter(
                 pk__in=task_ids, started_at__lt=timezone.now() - STALE_AFTER
             ).values_list("pk", flat=True)
             if stale:
-                requeued += _requeue(list(stale), f"running for over {STALE_AFTER}")
+                requeued += _requeue(list(stale), worker_id, f"running for over {STALE_AFTER}")
             continue
         with connection.cursor() as cursor:
             cursor.execute(
@@ -90,7 +93,7 @@ def requeue_orphans(*, own_id: str, starting: bool = False) -> int:
             if not cursor.fetchone()[0]:
                 continue  # its worker holds the lock: it is alive
             try:
-                requeued += _requeue(task_ids, f"worker {worker_id} is gone")
+                requeued += _requeue(task_ids, worker_id, f"worker {worker_id} is gone")
             finally:
                 cursor.execute(
                     "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, _lock_key(worker_id)]

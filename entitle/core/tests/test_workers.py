@@ -117,3 +117,13 @@ def test_entitle_worker_runs_the_task_a_killed_worker_left_running(tmp_path):
     assert lost.worker_ids[0] == "killed-worker" and len(lost.worker_ids) == 2
     mails = "".join(path.read_text() for path in (tmp_path / "mail").iterdir())
     assert mails.count("Subject: Hi") == 1
+
+
+def test_a_task_claimed_again_meanwhile_is_left_to_its_new_worker():
+    """Two workers noticed the same dead one: the second must not take the task back from the
+    worker that claimed it after the first put it back."""
+    task = running(["gone", "new-owner"])
+    assert workers._requeue([task.pk], "gone", "worker gone is gone") == 0
+    assert status(task) == TaskResultStatus.RUNNING
+    assert workers._requeue([task.pk], "new-owner", "worker new-owner is gone") == 1
+    assert status(task) == TaskResultStatus.READY
