@@ -128,6 +128,8 @@ def entitle_env(root: Path, *, in_namespace: bool, secret: str) -> dict[str, str
         "ENTITLE_DATA_DIR": str(root / "data"),
         "ENTITLE_PORTAL_URL": "http://127.0.0.1:28083",
         "ENTITLE_PRODUCT_RATE": "1000000000",
+        # Behind HAProxy every request comes from its address (see docs/operations.md).
+        "ENTITLE_PRODUCT_RATE_ADDRESS": "1000000000",
         "ENTITLE_REDEEM_RATE_USER": "1000000000",
         "ENTITLE_REDEEM_RATE_COMPANY": "1000000000",
         "LOG_LEVEL": "WARNING",

@@ -59,12 +59,12 @@ def _copy_licences(dsn: str, rows: list[tuple], devices: bool) -> None:
         dbase = cur.execute("SELECT coalesce(max(id), 0) FROM licensing_device").fetchone()[0]
         now = timezone.now()
         with cur.copy(
-            "COPY licensing_licence (id, activation_id, product_id, sku_id, quantity, "
+            "COPY licensing_licence (id, public_id, activation_id, product_id, sku_id, quantity, "
             "start_date, end_date, owner_id, suspension_reason, file_serial, created_at) "
             "FROM STDIN"
         ) as copy:
             for n, row in enumerate(rows, start=1):
-                copy.write_row((base + n, *row, "", 1, now))
+                copy.write_row((base + n, uuid.uuid4(), *row, "", 1, now))
         if devices:
             with cur.copy(
                 "COPY licensing_device (id, public_id, owner_id, product_id, name, host_id, "
@@ -74,12 +74,14 @@ def _copy_licences(dsn: str, rows: list[tuple], devices: bool) -> None:
                     activation_id, product, _, _, _, _, owner = row
                     host = f"HOST-{activation_id[:8]}"
                     copy.write_row((dbase + n, uuid.uuid4(), owner, product, host, host, "", now))
+            # On a lease renewed a few days ago (more than half of it left): validating reads.
+            lease_until = timezone.localdate() + timedelta(days=25)
             with cur.copy(
-                "COPY licensing_binding (licence_id, device_id, applied_quantity, bound_at) "
-                "FROM STDIN"
+                "COPY licensing_binding (licence_id, device_id, applied_quantity, lease_until, "
+                "file_serial, bound_at, end_reason, installation_key, request_nonce) FROM STDIN"
             ) as copy:
                 for n, row in enumerate(rows, start=1):
-                    copy.write_row((base + n, dbase + n, row[3], now))
+                    copy.write_row((base + n, dbase + n, row[3], lease_until, 1, now, "", "", ""))
         for table in ("licensing_licence", "licensing_device"):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

@@ -43,7 +43,12 @@ def password(monkeypatch):
 def catalog_state() -> list[tuple]:
     return sorted(
         Sku.objects.values_list(
-            "code", "term_days", "partner_price", "product__code", "product__grace_days"
+            "code",
+            "term_days",
+            "partner_price",
+            "product__code",
+            "product__grace_days",
+            "product__lease_days",
         )
     )
 
@@ -56,6 +61,7 @@ def test_a_fresh_install_gets_a_vendor_its_staff_and_the_catalog(password):
     assert ada.company == vendor and ada.is_vendor_staff and ada.role == User.Role.ADMIN
     assert Product.objects.count() == 3 and Sku.objects.count() == 9
     assert Product.objects.get(code="pcns").grace_days == 60
+    assert Product.objects.get(code="pcns").lease_days == 30
     assert not Product.objects.get(code="secure-nmc").renewable_after_expiry
     assert "Created the vendor company “Example Software”." in output
     assert "log in at http://127.0.0.1:8000/login/ as ada@example.com" in output

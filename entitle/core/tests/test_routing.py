@@ -17,9 +17,13 @@ from entitle.accounts.services import company_create, invitation_create
 from entitle.catalog.models import Product, Sku
 from entitle.core import routing
 from entitle.core.actor import Actor
-from entitle.licensing.models import Binding, Device, Licence
+from entitle.licensing.models import Binding, Device, Licence, SigningKey
 from entitle.licensing.services.licences import licence_create, licence_suspend
-from entitle.licensing.services.product import product_activate, product_validate
+from entitle.licensing.services.product import (
+    ProductRequest,
+    product_activate,
+    product_validate,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -128,16 +132,15 @@ def test_validation_reads_the_replica_and_asks_the_primary_what_the_replica_does
     licence = licence_create(
         actor=owner_credits, sku=skus["DCE-1Y"], quantity=1, terms=1, idempotency_key="r"
     ).licence
-    product_activate(activation_id=licence.activation_id, host_id="HOST-R")
+    product = ProductRequest.of(activation_id=licence.activation_id, host_id="HOST-R")
+    assert product_activate(product).code == "VALID"
 
     def validate() -> str:
-        return product_validate(activation_id=licence.activation_id, host_id="HOST-R").claims[
-            "code"
-        ]
+        return product_validate(product).code
 
     # Activated a moment ago, not replayed yet: unknown to the replica, the primary knows it.
     assert validate() == "VALID"
-    replicate(Company, User, Product, Sku, Licence, Device, Binding)
+    replicate(Company, User, Product, Sku, Licence, Device, Binding, SigningKey)
     licence_suspend(actor=channel.staff, activation_id=licence.activation_id, reason="Unpaid")
     # The answer comes from the replica: the product learns of the suspension once it is
     # replayed (within the replica's lag; a lagging replica is not used at all).
