@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from entitle.accounts.models import Company, User
+from entitle.accounts.scopes import everything_for
 from entitle.accounts.services import api_token_create, company_create, user_create
 from entitle.core.actor import Actor
 
@@ -184,8 +185,11 @@ def login():
 def token_client(db):
     """A client that calls the API with a fresh token of `user`'s company."""
 
-    def make(user: User) -> Client:
-        _, secret = api_token_create(actor=Actor.for_user(user), name="tests")
+    def make(user: User, scopes: list[str] | None = None) -> Client:
+        actor = Actor.for_user(user)
+        if scopes is None:
+            scopes = everything_for(staff=actor.is_vendor_staff)
+        _, secret = api_token_create(actor=actor, name="tests", scopes=scopes)
         return Client(headers={"authorization": f"Bearer {secret}"})
 
     return make

@@ -6,7 +6,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from entitle.accounts.api import router as accounts_router
-from entitle.accounts.auth import API_AUTH
+from entitle.accounts.api import token_router
+from entitle.accounts.auth import SESSION_ONLY, ScopedOpenAPISchema, scoped
 from entitle.catalog.api import router as catalog_router
 from entitle.core.api_errors import error_for_status, error_response
 from entitle.core.errors import DomainError, PermissionDenied, RequestInvalid, Unauthenticated
@@ -25,15 +26,24 @@ class CsrfFailed(PermissionDenied):
     default_message = "Send the CSRF token with a session request."
 
 
-api = NinjaAPI(
+class EntitleAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None) -> ScopedOpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ScopedOpenAPISchema(self, path_prefix)
+
+
+api = EntitleAPI(
     title="Entitle API",
     version="1",
     description=(
         "Licences, entitlements, vouchers and the credit locker. Authenticate with a company "
-        "API token (`Authorization: Bearer ent_…`) or a portal session (send the CSRF token "
-        'on unsafe methods). Errors are `{"code", "message"}` with a 4xx status.'
+        "API token (`Authorization: Bearer ent_…`) that has the route's scope, or a portal "
+        'session (send the CSRF token on unsafe methods). Errors are `{"code", "message"}` '
+        "with a 4xx status."
     ),
-    auth=API_AUTH,
+    # A route mounted without a scope is for portal sessions only (see entitle.accounts.auth).
+    auth=SESSION_ONLY,
     urls_namespace="api",
     docs_url="/docs",
     parser=StrictJsonParser(),
@@ -75,14 +85,17 @@ def http_error(request: HttpRequest, exc: HttpError):
     return error_response(error, {"code": error.code, "message": str(exc) or error.message})
 
 
-api.add_router("/", accounts_router)
-api.add_router("/catalog", catalog_router)
-api.add_router("/", orders_router)
-api.add_router("/", locker_router)
-api.add_router("/", licensing_router)
-api.add_router("/", device_router)
+# Each area's routes need its scope (`area:read` for GET, `area:write` otherwise) unless a
+# route names its own (the back office's) or needs no authentication (the product side).
+api.add_router("/", accounts_router, auth=scoped("accounts"))
+api.add_router("/", token_router, auth=SESSION_ONLY)
+api.add_router("/catalog", catalog_router, auth=scoped("catalog"))
+api.add_router("/", orders_router, auth=scoped("orders"))
+api.add_router("/", locker_router, auth=scoped("locker"))
+api.add_router("/", licensing_router, auth=scoped("licences"))
+api.add_router("/", device_router, auth=scoped("devices"))
 api.add_router("/", product_router)
-api.add_router("/", entitlement_router)
-api.add_router("/", sharing_router)
-api.add_router("/", activity_router)
-api.add_router("/", renewals_router)
+api.add_router("/", entitlement_router, auth=scoped("orders"))
+api.add_router("/", sharing_router, auth=scoped("sharing"))
+api.add_router("/", activity_router, auth=scoped("activity"))
+api.add_router("/", renewals_router, auth=scoped("renewals"))

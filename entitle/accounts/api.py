@@ -12,10 +12,18 @@ from entitle.accounts.schemas import (
     InvitationIn,
     InvitationOut,
     RegisteredOut,
+    ServiceAccountIn,
+    ServiceAccountOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
 )
 from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["co-workers"])
+# Tokens and service accounts: company administrators, from a portal session only.
+token_router = Router(tags=["integrations"])
+TOKEN_ERRORS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 @router.post(
@@ -80,3 +88,69 @@ def coworker_list(request: HttpRequest):
 )
 def company_list(request: HttpRequest):
     return selectors.company_list(actor=request.auth)
+
+
+@token_router.get("/tokens", response=list[TokenOut], summary="Your company's API tokens")
+def token_list(request: HttpRequest):
+    return selectors.api_token_list(actor=request.auth)
+
+
+@token_router.post(
+    "/tokens",
+    response={201: TokenCreatedOut, **TOKEN_ERRORS},
+    summary="Create an API token (administrators, from a portal session)",
+    description="The secret is in this answer only. Errors: `scopes_invalid`, `expiry_in_past`, "
+    "`name_required` (422); `scope_not_grantable` (403: back-office scopes need a vendor-staff "
+    "creator and account); `session_required` (403: a token cannot make tokens).",
+)
+def token_create(request: HttpRequest, payload: TokenIn):
+    token, secret = services.api_token_create(
+        actor=request.auth,
+        name=payload.name,
+        scopes=payload.scopes,
+        service_account_id=payload.service_account,
+        expires_at=payload.expires_at,
+    )
+    token.secret = secret
+    return 201, token
+
+
+@token_router.post(
+    "/tokens/{int:token_id}/revoke",
+    response={200: TokenOut, **TOKEN_ERRORS},
+    summary="Revoke an API token: it stops working at once",
+)
+def token_revoke(request: HttpRequest, token_id: int):
+    return services.api_token_revoke(actor=request.auth, token_id=token_id)
+
+
+@token_router.get(
+    "/service-accounts",
+    response=list[ServiceAccountOut],
+    summary="Your company's service accounts (accounts of other systems, with tokens only)",
+)
+def service_account_list(request: HttpRequest):
+    return selectors.service_account_list(actor=request.auth)
+
+
+@token_router.post(
+    "/service-accounts",
+    response={201: ServiceAccountOut, **TOKEN_ERRORS},
+    summary="Create a service account (administrators, from a portal session)",
+)
+def service_account_create(request: HttpRequest, payload: ServiceAccountIn):
+    return 201, services.service_account_create(
+        actor=request.auth,
+        name=payload.name,
+        role=payload.role,
+        back_office=payload.back_office,
+    )
+
+
+@token_router.post(
+    "/service-accounts/{int:account_id}/deactivate",
+    response={200: ServiceAccountOut, **TOKEN_ERRORS},
+    summary="Deactivate a service account: its tokens stop working at once",
+)
+def service_account_deactivate(request: HttpRequest, account_id: int):
+    return services.service_account_deactivate(actor=request.auth, account_id=account_id)

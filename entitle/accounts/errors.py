@@ -69,3 +69,43 @@ class TokenNameRequired(DomainError):
     status = 422
     code = "name_required"
     default_message = "Please give the token a name"
+
+
+class ScopesInvalid(DomainError):
+    status = 422
+    code = "scopes_invalid"
+    default_message = "Choose what the token may do: at least one scope."
+
+
+class ScopeNotGrantable(DomainError):
+    """A token never has more rights than the account it acts as, nor than its creator."""
+
+    status = 403
+    code = "scope_not_grantable"
+    default_message = "Only vendor staff can give a token the back office's scopes."
+
+
+class ExpiryInPast(DomainError):
+    status = 422
+    code = "expiry_in_past"
+    default_message = "The expiry date must be in the future."
+
+
+class ScopeMissing(DomainError):
+    """A token called a route outside its scopes."""
+
+    status = 403
+    code = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This API token lacks the scope {scope}.")
+        self.scope = scope
+
+
+class SessionRequired(DomainError):
+    """A route for portal sessions only: tokens and service accounts are never managed with a
+    token, so that a leaked token cannot mint more."""
+
+    status = 403
+    code = "session_required"
+    default_message = "API tokens cannot do this: sign in to the portal."

@@ -1,7 +1,11 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import timezone
 
+from entitle.accounts import scopes
 from entitle.accounts.signin import SignInLimited
 from entitle.core.fields import validate_single_line
 from entitle.core.mail import send_after_commit
@@ -56,10 +60,86 @@ class JoinForm(forms.Form):
         return data
 
 
+ACCESS_CHOICES = [("", "No access"), ("read", "Read"), ("write", "Read and change")]
+
+
 class TokenForm(forms.Form):
+    """A new API token: its name, whose rights it acts with, what it may do, until when. The
+    service checks every choice again (the scopes a creator may give, the account)."""
+
     name = forms.CharField(
         label="Token name", max_length=100, required=False, validators=[validate_single_line]
     )
+    acts_as = forms.ChoiceField(label="Acts as", required=False)
+    back_office = forms.MultipleChoiceField(
+        label="Back office",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=list(scopes.BACK_OFFICE.items()),
+    )
+    valid_through = forms.DateField(
+        label="Valid through (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, service_accounts=(), staff: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["acts_as"].choices = [("", "Me")] + [
+            (str(account.pk), f"{account.name} (service account)")
+            for account in service_accounts
+            if account.is_active
+        ]
+        for area, label in scopes.AREAS.items():
+            self.fields[f"area_{area}"] = forms.ChoiceField(
+                label=label, required=False, choices=ACCESS_CHOICES
+            )
+        if not staff:
+            del self.fields["back_office"]
+
+    def area_fields(self):
+        return [self[f"area_{area}"] for area in scopes.AREAS]
+
+    def chosen_scopes(self) -> list[str]:
+        chosen = list(self.cleaned_data.get("back_office") or [])
+        for area in scopes.AREAS:
+            access = self.cleaned_data.get(f"area_{area}")
+            if access:
+                chosen.append(scopes.scope(area, scopes.READ))
+            if access == "write":
+                chosen.append(scopes.scope(area, scopes.WRITE))
+        return chosen
+
+    def service_account_id(self) -> int | None:
+        value = self.cleaned_data.get("acts_as")
+        return int(value) if value else None
+
+    def expires_at(self) -> datetime | None:
+        """A token valid through a day stops at the start of the next (the portal's time)."""
+        day = self.cleaned_data.get("valid_through")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class ServiceAccountForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=150, required=False, validators=[validate_single_line]
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("member", "Member"), ("admin", "Administrator")],
+        initial="member",
+    )
+    back_office = forms.BooleanField(
+        label="Back-office rights (vendor staff: record and fulfil POs, suspend, void)",
+        required=False,
+    )
+
+    def __init__(self, *args, staff: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:
+            del self.fields["back_office"]
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from entitle.core.policy import PolicyManager, PolicyQuerySet
 
+# Service accounts get an address here: a reserved domain (RFC 2606) that no mail reaches.
+SERVICE_ACCOUNT_DOMAIN = "service-accounts.invalid"
+
 
 def normalize_email(email: str) -> str:
     """E-mail addresses are unique regardless of case: they are stored lower-cased."""
@@ -86,6 +89,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Vendor staff: may use the admin site (vendor company only)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    is_service_account = models.BooleanField(
+        default=False,
+        help_text="An account for another system (an ERP, a partner's system): it acts through "
+        "API tokens and never signs in.",
+    )
 
     objects = UserManager()
 
@@ -184,11 +192,17 @@ def hash_token(secret: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A company's API token. Only its hash is stored; the secret is shown once, at creation."""
+    """A company's API token. Only its hash is stored; the secret is shown once, at creation.
+
+    It acts with the rights of its `user` (the person who made it, or one of the company's
+    service accounts), narrowed to its `scopes` (`entitle.accounts.scopes`)."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="api_tokens")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
     # The first characters of the secret, to tell tokens apart in lists without revealing them.
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -210,7 +224,15 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.status == "active"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and timezone.now() >= self.expires_at:
+            return "expired"
+        return "active"
 
     def mark_revoked(self, at: datetime) -> None:
         self.revoked_at = at

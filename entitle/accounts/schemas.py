@@ -1,7 +1,8 @@
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from entitle.core.fields import Email, InputSchema, Name, Password, Token
 
@@ -68,3 +69,56 @@ class CompanyOut(Schema):
     is_vendor: bool
     is_partner: bool
     country: str
+
+
+class TokenIn(Schema):
+    name: str
+    scopes: list[str] = Field(..., description="See the TokenAuth security scheme for the list.")
+    service_account: int | None = Field(
+        None, description="Act as this service account (`GET /service-accounts`) instead of you."
+    )
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    token: str = Field(..., description="The first characters only: the secret is shown once.")
+    acts_as: str
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    status: str
+
+    @staticmethod
+    def resolve_token(obj) -> str:
+        return obj.masked
+
+    @staticmethod
+    def resolve_acts_as(obj) -> str:
+        return obj.user.name
+
+    @staticmethod
+    def resolve_created_by(obj) -> str:
+        return obj.created_by.email
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(..., description="Shown here once and never again.")
+
+
+class ServiceAccountIn(Schema):
+    name: str
+    role: Literal["admin", "member"] = "member"
+    back_office: bool = Field(False, description="Vendor staff only: may hold back-office scopes.")
+
+
+class ServiceAccountOut(Schema):
+    id: int
+    name: str
+    role: str
+    back_office: bool = Field(..., alias="is_staff")
+    is_active: bool
+    created_at: datetime = Field(..., alias="date_joined")

@@ -14,7 +14,7 @@ INVITATION_LINK = "accounts.invitation"
 def coworker_list(*, actor: Actor) -> QuerySet[User]:
     return (
         User.objects.visible_to(actor, Action.VIEW)
-        .filter(company=actor.company, is_active=True)
+        .filter(company=actor.company, is_active=True, is_service_account=False)
         .select_related("company")
         .order_by("name", "email")
     )
@@ -60,24 +60,32 @@ def api_token_list(*, actor: Actor) -> QuerySet[ApiToken]:
     return (
         ApiToken.objects.visible_to(actor, Action.VIEW)
         .filter(company=actor.company)
-        .select_related("created_by")
+        .select_related("created_by", "user")
+    )
+
+
+def service_account_list(*, actor: Actor) -> QuerySet[User]:
+    """The company's service accounts, for its administrators (who may change its users)."""
+    return User.objects.visible_to(actor, Action.CHANGE).filter(
+        company=actor.company, is_service_account=True
     )
 
 
 # Every API request runs this: compiled once (see entitle.core.statements).
 ACTIVE_TOKEN = statements.Select(
-    ApiToken, related=("company", "created_by"), where="t.key_hash = %s AND t.revoked_at IS NULL"
+    ApiToken, related=("company", "user__company"), where="t.key_hash = %s AND t.revoked_at IS NULL"
 )
 
 
 def api_token_authenticate(secret: str) -> ApiToken | None:
-    """The active token with this secret. This is what establishes an API actor, so it cannot
-    start from `visible_to` (there is no actor yet); it checks everything an actor needs."""
+    """The usable token with this secret. This is what establishes an API actor, so it cannot
+    start from `visible_to` (there is no actor yet); it checks everything an actor needs: not
+    revoked, not expired, and its account still active in the token's company."""
     token = ACTIVE_TOKEN.one([hash_token(secret)])
     if token is None:
         return None
-    creator = token.created_by
-    if not creator.is_active or creator.company_id != token.company_id:
+    account = token.user
+    if not token.is_active or not account.is_active or account.company_id != token.company_id:
         return None
     return token
 

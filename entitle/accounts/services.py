@@ -1,7 +1,8 @@
 """Every change to companies, users, invitations and API tokens."""
 
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -10,20 +11,26 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from entitle.accounts import scopes as scope_catalogue
 from entitle.accounts.errors import (
     AccountExists,
     AlreadyInvited,
     EmailInvalid,
     EmailRequired,
+    ExpiryInPast,
     InvitationExpired,
     InvitationRevoked,
     InvitationUsed,
     NameRequired,
     PasswordRejected,
+    ScopeNotGrantable,
+    ScopesInvalid,
+    SessionRequired,
     TokenNameRequired,
 )
 from entitle.accounts.events import UserJoined
 from entitle.accounts.models import (
+    SERVICE_ACCOUNT_DOMAIN,
     ApiToken,
     Company,
     Invitation,
@@ -185,28 +192,79 @@ def invitation_accept(*, invitation: Invitation, name: str, password: str) -> Us
     return user
 
 
-def api_token_create(*, actor: Actor, name: str) -> tuple[ApiToken, str]:
-    """Create a company API token; the secret is returned here once and never stored."""
-    if actor.token is not None or not actor.is_company_admin:
+def _token_account(*, actor: Actor, service_account_id: int | None) -> User:
+    """The account a new token acts as: the creator, or a service account of their company."""
+    if service_account_id is None:
+        return actor.user
+    try:
+        return User.objects.visible_to(actor, Action.CHANGE).get(
+            pk=service_account_id, company=actor.company, is_service_account=True, is_active=True
+        )
+    except User.DoesNotExist as exc:
+        raise NotFound("No such service account.") from exc
+
+
+def _clean_scopes(*, actor: Actor, account: User, scopes: Iterable[str]) -> list[str]:
+    """The requested scopes, in catalogue order. A token never has more rights than its
+    account or its creator: the back office's scopes only when both are vendor staff."""
+    wanted = set(scopes or ())
+    unknown = wanted - set(scope_catalogue.ALL)
+    if not wanted or unknown:
+        message = f"Unknown scope: {', '.join(sorted(unknown))}." if unknown else None
+        raise ScopesInvalid(message, field="scopes")
+    staff = actor.is_vendor_staff and account.is_vendor_staff
+    if not staff and any(scope_catalogue.is_back_office(s) for s in wanted):
+        raise ScopeNotGrantable(field="scopes")
+    return [s for s in scope_catalogue.ALL if s in wanted]
+
+
+def api_token_create(
+    *,
+    actor: Actor,
+    name: str,
+    scopes: Iterable[str],
+    service_account_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a company API token; the secret is returned here once and never stored.
+
+    Company administrators make tokens, from a portal session only (a token cannot mint
+    tokens), for themselves or for one of the company's service accounts."""
+    if actor.token is not None:
+        raise SessionRequired()
+    if not actor.is_company_admin:
         raise NotFound()
     name = (name or "").strip()
     if not name:
         raise TokenNameRequired(field="name")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ExpiryInPast(field="expires_at")
     secret = "ent_" + secrets.token_urlsafe(32)
     with transaction.atomic():
+        account = _token_account(actor=actor, service_account_id=service_account_id)
+        granted = _clean_scopes(actor=actor, account=account, scopes=scopes)
         token = ApiToken.objects.create(
             company=actor.company,
             created_by=actor.user,
+            user=account,
             name=name[:100],
             prefix=secret[:10],
             key_hash=hash_token(secret),
+            scopes=granted,
+            expires_at=expires_at,
         )
         record(
             actor=actor,
             action=AuditAction.API_TOKEN_CREATED,
             obj=token,
             company=actor.company,
-            after={"name": token.name, "prefix": token.prefix},
+            after={
+                "name": token.name,
+                "prefix": token.prefix,
+                "acts_as": account.email,
+                "scopes": granted,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return token, secret
 
@@ -242,6 +300,74 @@ def api_token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
                 after={"revoked": True},
             )
     return token
+
+
+def service_account_create(
+    *, actor: Actor, name: str, role: str = User.Role.MEMBER, back_office: bool = False
+) -> User:
+    """An account for another system (the vendor's ERP, a partner's system): it belongs to the
+    company, acts only through API tokens, and never signs in (it has no password). Its rights
+    never exceed its creator's: only an administrator makes one, and only vendor staff make
+    one with the back office's rights."""
+    if actor.token is not None:
+        raise SessionRequired()
+    if not actor.is_company_admin:
+        raise NotFound()
+    name = (name or "").strip()
+    if not name:
+        raise NameRequired("Please give the service account a name", field="name")
+    if back_office and not actor.is_vendor_staff:
+        raise ScopeNotGrantable(
+            "Only vendor staff can make a service account with back-office rights.",
+            field="back_office",
+        )
+    role = User.Role(role)
+    email = f"service-{secrets.token_hex(6)}@{SERVICE_ACCOUNT_DOMAIN}"
+    with transaction.atomic():
+        account = User.objects.create_user(
+            email,
+            None,
+            name=name[:150],
+            company=actor.company,
+            role=role,
+            is_staff=back_office,
+            is_service_account=True,
+        )
+        record(
+            actor=actor,
+            action=AuditAction.SERVICE_ACCOUNT_CREATED,
+            obj=account,
+            company=actor.company,
+            after={"name": account.name, "role": role, "back_office": back_office},
+        )
+    return account
+
+
+def service_account_deactivate(*, actor: Actor, account_id: int) -> User:
+    """Switch a service account off: every token acting as it stops working at once."""
+    if actor.token is not None:
+        raise SessionRequired()
+    with transaction.atomic():
+        try:
+            account = (
+                User.objects.visible_to(actor, Action.CHANGE)
+                .select_for_update()
+                .get(pk=account_id, is_service_account=True)
+            )
+        except User.DoesNotExist as exc:
+            raise NotFound("No such service account.") from exc
+        if account.is_active:
+            account.is_active = False
+            account.save(update_fields=["is_active"])
+            record(
+                actor=actor,
+                action=AuditAction.SERVICE_ACCOUNT_DEACTIVATED,
+                obj=account,
+                company=account.company,
+                before={"is_active": True},
+                after={"is_active": False},
+            )
+    return account
 
 
 def company_create(

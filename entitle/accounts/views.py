@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from entitle.accounts import selectors, services
-from entitle.accounts.forms import InviteForm, JoinForm, TokenForm
+from entitle.accounts import scopes, selectors, services
+from entitle.accounts.forms import InviteForm, JoinForm, ServiceAccountForm, TokenForm
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.routing import reads_from_replica
@@ -124,28 +124,52 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _tokens_page(
+    request: HttpRequest,
+    *,
+    token_form: TokenForm | None = None,
+    account_form: ServiceAccountForm | None = None,
+    secret: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request.actor
+    accounts = list(selectors.service_account_list(actor=actor))
+    context = {
+        "form": token_form or TokenForm(service_accounts=accounts, staff=actor.is_vendor_staff),
+        "account_form": account_form or ServiceAccountForm(staff=actor.is_vendor_staff),
+        "secret": secret,
+        "tokens": selectors.api_token_list(actor=actor),
+        "service_accounts": accounts,
+        "scope_labels": scopes.ALL,
+    }
+    return render(request, "accounts/api_tokens.html", context, status=status)
+
+
 @login_required
 @reads_from_replica
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
-    secret = None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            _, secret = services.api_token_create(
-                actor=request.actor, name=form.cleaned_data["name"]
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-            status = error.status
-        else:
-            form = TokenForm()
-    context = {
-        "form": form,
-        "secret": secret,
-        "tokens": selectors.api_token_list(actor=request.actor),
-    }
-    return render(request, "accounts/api_tokens.html", context, status=status)
+    if request.method != "POST":
+        return _tokens_page(request)
+    actor = request.actor
+    form = TokenForm(
+        request.POST,
+        service_accounts=selectors.service_account_list(actor=actor),
+        staff=actor.is_vendor_staff,
+    )
+    if not form.is_valid():
+        return _tokens_page(request, token_form=form, status=422)
+    try:
+        _, secret = services.api_token_create(
+            actor=actor,
+            name=form.cleaned_data["name"],
+            scopes=form.chosen_scopes(),
+            service_account_id=form.service_account_id(),
+            expires_at=form.expires_at(),
+        )
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _tokens_page(request, token_form=form, status=error.status)
+    return _tokens_page(request, secret=secret)
 
 
 @login_required
@@ -153,4 +177,34 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = services.api_token_revoke(actor=request.actor, token_id=token_id)
     messages.success(request, f"The token “{token.name}” was revoked.")
+    return redirect("accounts:api_tokens")
+
+
+@login_required
+@require_POST
+def service_account_create(request: HttpRequest) -> HttpResponse:
+    form = ServiceAccountForm(request.POST, staff=request.actor.is_vendor_staff)
+    if not form.is_valid():
+        return _tokens_page(request, account_form=form, status=422)
+    try:
+        account = services.service_account_create(
+            actor=request.actor,
+            name=form.cleaned_data["name"],
+            role=form.cleaned_data["role"],
+            back_office=form.cleaned_data.get("back_office", False),
+        )
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _tokens_page(request, account_form=form, status=error.status)
+    messages.success(
+        request, f"The service account “{account.name}” was created: now give it a token."
+    )
+    return redirect("accounts:api_tokens")
+
+
+@login_required
+@require_POST
+def service_account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = services.service_account_deactivate(actor=request.actor, account_id=account_id)
+    messages.success(request, f"“{account.name}” was deactivated: its tokens no longer work.")
     return redirect("accounts:api_tokens")

@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from entitle.accounts import scopes
+from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog import selectors, services
 from entitle.catalog.schemas import ProductIn, ProductOut, SkuIn, SkuOut
@@ -18,6 +20,7 @@ def product_list(request: HttpRequest):
 
 @router.post(
     "/products",
+    auth=needs(scopes.CATALOG_EDIT),
     response={201: ProductOut, **WRITE_ERRORS},
     summary="Add a product (vendor staff)",
     description="Errors: `vendor_staff_only` (403), `catalog_duplicate` (409), "
@@ -33,7 +36,12 @@ def sku_list(request: HttpRequest):
     return selectors.sku_list(actor=request.auth)
 
 
-@router.post("/skus", response={201: SkuOut, **WRITE_ERRORS}, summary="Add a SKU (vendor staff)")
+@router.post(
+    "/skus",
+    auth=needs(scopes.CATALOG_EDIT),
+    response={201: SkuOut, **WRITE_ERRORS},
+    summary="Add a SKU (vendor staff)",
+)
 def sku_create(request: HttpRequest, payload: SkuIn):
     services.require_vendor_staff(request.auth)
     product = selectors.product_get_by_code(actor=request.auth, code=payload.product)

@@ -36,6 +36,8 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", "accepted an invitation"
     API_TOKEN_CREATED = "api_token.created", "created an API token"
     API_TOKEN_REVOKED = "api_token.revoked", "revoked an API token"
+    SERVICE_ACCOUNT_CREATED = "service_account.created", "created a service account"
+    SERVICE_ACCOUNT_DEACTIVATED = "service_account.deactivated", "deactivated a service account"
     # Catalog.
     PRODUCT_CREATED = "product.created", "added the product"
     PRODUCT_CHANGED = "product.changed", "changed the product"

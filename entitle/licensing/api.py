@@ -3,6 +3,8 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from entitle.accounts import scopes
+from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
 from entitle.core.errors import Conflict
@@ -153,6 +155,7 @@ def renew(request: HttpRequest, activation_id: Reference, payload: RenewIn):
 
 @router.post(
     "/licences/{activation_id}/suspend",
+    auth=needs(scopes.LICENCE_SUSPEND),
     response={200: LicenceOut, **ERRORS},
     summary="Suspend a licence (vendor staff)",
 )
@@ -163,6 +166,7 @@ def suspend(request: HttpRequest, activation_id: Reference, payload: SuspendIn):
 
 @router.post(
     "/licences/{activation_id}/reinstate",
+    auth=needs(scopes.LICENCE_SUSPEND),
     response={200: LicenceOut, **ERRORS},
     summary="Reinstate a suspended licence (vendor staff)",
 )

@@ -3,6 +3,8 @@ from typing import Annotated
 from django.http import HttpRequest
 from ninja import Header, Router
 
+from entitle.accounts import scopes
+from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
 from entitle.core.fields import Code, Key
 from entitle.core.routing import reads_from_replica
@@ -47,6 +49,19 @@ def voucher_redeem(
         code=payload.code,
         idempotency_key=payload.idempotency_key or idempotency_key,
     )
+
+
+@router.post(
+    "/vouchers/{code}/void",
+    auth=needs(scopes.VOUCHER_VOID),
+    response={200: VoucherOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Void an unredeemed voucher (vendor staff)",
+    description="Errors: `vendor_staff_only` (403), `voucher_not_found` (404), "
+    "`voucher_redeemed` (409). Voiding a void voucher changes nothing.",
+)
+def voucher_void(request: HttpRequest, code: str):
+    voucher = selectors.voucher_get(actor=request.auth, code=code)
+    return services.voucher_void(actor=request.auth, voucher_id=voucher.pk)
 
 
 @router.get("/locker", response=list[BalanceOut], summary="Your Digital Locker: credits per SKU")

@@ -2,9 +2,11 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.policy import Action, with_field_groups
 from entitle.core.units import cents
+from entitle.locker.errors import VoucherNotFound
 from entitle.locker.models import LedgerEntry, Locker, Voucher
 
 
@@ -15,6 +17,14 @@ def voucher_list(*, actor: Actor) -> QuerySet[Voucher]:
         ),
         actor,
     )
+
+
+def voucher_get(*, actor: Actor, code: str) -> Voucher:
+    """A voucher by its code (as typed: case, spaces and dashes do not matter)."""
+    try:
+        return voucher_list(actor=actor).get(code=codes.normalize(code))
+    except (codes.CodeTypo, Voucher.DoesNotExist) as exc:
+        raise VoucherNotFound() from exc
 
 
 def po_vouchers(*, actor: Actor, po_public_id) -> QuerySet[Voucher]:

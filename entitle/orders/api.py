@@ -3,6 +3,8 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
+from entitle.accounts import scopes
+from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
 from entitle.accounts.selectors import company_get
 from entitle.catalog.selectors import sku_get_by_code
@@ -17,6 +19,7 @@ router = Router(tags=["orders"])
 
 @router.post(
     "/orders",
+    auth=needs(scopes.PO_RECORD),
     response={201: PurchaseOrderOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Record a purchase order (vendor staff)",
     description="Companies are given by id (`GET /companies`), SKUs by code. Errors: "
@@ -54,6 +57,7 @@ def po_record(request: HttpRequest, payload: PurchaseOrderIn):
 
 @router.post(
     "/orders/{uuid:po_id}/fulfil",
+    auth=needs(scopes.PO_FULFIL),
     response={200: PurchaseOrderOut, 403: ErrorOut, 404: ErrorOut},
     summary="Fulfil a purchase order (vendor staff): one voucher per line, mailed to the PO email",
     description="Idempotent: fulfilling a fulfilled PO issues nothing new.",

@@ -1,9 +1,10 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts.schemas import ErrorOut
+from entitle.core import paging
 from entitle.core import selectors as core_selectors
 from entitle.core.fields import Reference
 from entitle.core.routing import reads_from_replica
@@ -11,6 +12,7 @@ from entitle.licensing import selectors as licensing_selectors
 from entitle.sharing import selectors, services
 from entitle.sharing.schemas import (
     ActivityOut,
+    ActivityPageOut,
     DelegationOut,
     GrantIn,
     ShareIn,
@@ -114,11 +116,19 @@ for _name, _service in [
 
 @activity_router.get(
     "/activity",
-    response=list[ActivityOut],
+    response={200: ActivityPageOut, 422: ErrorOut},
     summary="Your company's activity (administrators; vendor staff: all)",
+    description="Pages by cursor. `order=newest` (the default) pages back in time; "
+    "`order=oldest` pages forward and always returns a `next_cursor` to poll with.",
 )
-def company_activity(request: HttpRequest):
-    return core_selectors.company_activity(actor=request.auth)[:1000]
+def company_activity(
+    request: HttpRequest,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=paging.MAX_LIMIT),
+    order: paging.Order = "newest",
+):
+    events = core_selectors.company_activity(actor=request.auth)
+    return paging.keyset_page(events, cursor=cursor, limit=limit, order=order)
 
 
 @activity_router.get(

@@ -92,3 +92,11 @@ class ActivityOut(Schema):
     @staticmethod
     def resolve_after(obj) -> dict | None:
         return redact_event(obj).after
+
+class ActivityPageOut(Schema):
+    items: list[ActivityOut]
+    next_cursor: str | None = Field(
+        None,
+        description="Pass it as `cursor` for the next page. With `order=oldest` there is always "
+        "one: keep it and ask again later to get only what happened since.",
+    )

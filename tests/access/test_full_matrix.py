@@ -21,6 +21,7 @@ from conftest import (
     redeem_partner_po,
 )
 from entitle.accounts.models import User
+from entitle.accounts.scopes import everything_for
 from entitle.accounts.services import api_token_create
 from entitle.demo import load_catalog
 from entitle.licensing.services.devices import device_register, licence_assign
@@ -110,7 +111,9 @@ def world(module_db) -> World:
     delegation_grant(
         actor=owner, email="manage_delegate@example.com", role="manage", activation_id=aid
     )
-    token, _ = api_token_create(actor=owner, name="owner's integration")
+    token, _ = api_token_create(
+        actor=owner, name="owner's integration", scopes=everything_for(staff=False)
+    )
     clients = {"anonymous": Client()}
     for role, user in users.items():
         clients[role] = Client()

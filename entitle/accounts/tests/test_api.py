@@ -93,7 +93,9 @@ def test_anonymous_and_bad_tokens_are_unauthenticated(db):
 
 
 def test_a_revoked_token_stops_working_at_once(acme_admin):
-    token, secret = services.api_token_create(actor=actor_of(acme_admin), name="ci")
+    token, secret = services.api_token_create(
+        actor=actor_of(acme_admin), name="ci", scopes=["accounts:read"]
+    )
     client = Client(headers={"authorization": f"Bearer {secret}"})
     assert client.get(URL).status_code == 200
     token.refresh_from_db()
@@ -103,7 +105,9 @@ def test_a_revoked_token_stops_working_at_once(acme_admin):
 
 
 def test_tokens_are_stored_hashed_and_shown_masked(acme_admin):
-    token, secret = services.api_token_create(actor=actor_of(acme_admin), name="ci")
+    token, secret = services.api_token_create(
+        actor=actor_of(acme_admin), name="ci", scopes=["accounts:read"]
+    )
     stored = ApiToken.objects.get(pk=token.pk)
     assert secret not in (stored.key_hash, stored.prefix, str(stored))
     assert str(stored).endswith("…)")
@@ -148,5 +152,7 @@ def test_member_cannot_create_tokens(acme_member):
     from entitle.core.errors import NotFound
 
     with pytest.raises(NotFound):
-        services.api_token_create(actor=actor_of(acme_member), name="nope")
+        services.api_token_create(
+            actor=actor_of(acme_member), name="nope", scopes=["accounts:read"]
+        )
     assert User.objects.count() == 1

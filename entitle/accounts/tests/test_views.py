@@ -127,7 +127,9 @@ def test_join_page_registers_and_logs_in(acme_admin, django_capture_on_commit_ca
 
 def test_api_token_is_shown_once_and_can_be_revoked(acme_admin, acme_member, login):
     client = login(acme_admin)
-    created = client.post("/settings/api-tokens/", {"name": "Monitoring"}).content.decode()
+    created = client.post(
+        "/settings/api-tokens/", {"name": "Monitoring", "area_accounts": "read"}
+    ).content.decode()
     secret = re.search(r'id="new-token">(ent_[^<]+)<', created).group(1)
     assert secret not in client.get("/settings/api-tokens/").content.decode()
     api = Client(headers={"authorization": f"Bearer {secret}"})

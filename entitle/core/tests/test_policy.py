@@ -69,12 +69,17 @@ def test_vendor_staff_see_every_company_but_customers_only_their_own(
     assert list(Company.objects.visible_to(actor_of(acme_admin), "view")) == [acme_admin.company]
 
 
-def test_a_token_never_carries_staff_rights_nor_reaches_tokens(vendor_staff):
-    _, _secret = api_token_create(actor=actor_of(vendor_staff), name="t")
-    token = ApiToken.objects.get()
-    by_token = Actor.for_token(token)
-    assert not by_token.is_vendor_staff
-    assert not ApiToken.objects.visible_to(by_token, "view").exists()
+def test_a_token_carries_staff_rights_only_with_a_back_office_scope_and_never_reaches_tokens(
+    vendor_staff,
+):
+    everyday, _ = api_token_create(actor=actor_of(vendor_staff), name="t", scopes=["orders:read"])
+    back_office, _ = api_token_create(
+        actor=actor_of(vendor_staff), name="erp", scopes=["orders:read", "backoffice:po.record"]
+    )
+    assert not Actor.for_token(everyday).is_vendor_staff
+    assert Actor.for_token(back_office).is_vendor_staff
+    for token in (everyday, back_office):
+        assert not ApiToken.objects.visible_to(Actor.for_token(token), "view").exists()
 
 
 def test_audit_events_are_visible_to_own_company_administrators(
