@@ -19,6 +19,7 @@ from entitle.orders.api import router as orders_router
 from entitle.renewals.api import router as renewals_router
 from entitle.sharing.api import activity_router
 from entitle.sharing.api import router as sharing_router
+from entitle.webhooks.api import router as webhooks_router
 
 
 class CsrfFailed(PermissionDenied):
@@ -99,3 +100,4 @@ api.add_router("/", entitlement_router, auth=scoped("orders"))
 api.add_router("/", sharing_router, auth=scoped("sharing"))
 api.add_router("/", activity_router, auth=scoped("activity"))
 api.add_router("/", renewals_router, auth=scoped("renewals"))
+api.add_router("/", webhooks_router, auth=scoped("webhooks"))

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "entitle.licensing",
     "entitle.sharing",
     "entitle.renewals",
+    "entitle.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,15 @@ ENTITLE = {
     # that wrote reads from the primary (also the most lag the replica may have and be used).
     "READ_REPLICA": "replica" if env.str("DATABASE_REPLICA_URL", default="") else "",
     "REPLICA_PIN_SECONDS": env.int("ENTITLE_REPLICA_PIN_SECONDS", default=5),
+    # Webhooks: seconds to wait for an answer; attempts per delivery, the pause after the first
+    # failed one (doubling after each); failed attempts in a row that disable an endpoint.
+    "WEBHOOK_TIMEOUT": env.float("ENTITLE_WEBHOOK_TIMEOUT", default=10.0),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("ENTITLE_WEBHOOK_MAX_ATTEMPTS", default=8),
+    "WEBHOOK_RETRY_BASE": env.int("ENTITLE_WEBHOOK_RETRY_BASE", default=60),
+    "WEBHOOK_DISABLE_AFTER": env.int("ENTITLE_WEBHOOK_DISABLE_AFTER", default=20),
+    # Allow webhook targets on private and loopback addresses, and plain http: development and
+    # tests only (a public server must not be made to call into its own network).
+    "WEBHOOK_ALLOW_PRIVATE": env.bool("ENTITLE_WEBHOOK_ALLOW_PRIVATE", default=False),
 }
 
 LOGGING = {

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("entitle.licensing.urls")),
     path("", include("entitle.sharing.urls")),
     path("", include("entitle.renewals.urls")),
+    path("", include("entitle.webhooks.urls")),
     path("", include("entitle.core.urls")),
 ]

@@ -15,8 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from entitle.core import statements
+from entitle.core import hooks, statements
 from entitle.core.actor import Actor
+from entitle.core.events import AuditRecorded
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, rule
 
@@ -100,6 +101,13 @@ class AuditAction(models.TextChoices):
     SHOP_ORDER_PLACED = "shop_order.placed", "ordered online"
     SHOP_ORDER_APPLIED = "shop_order.applied", "applied an online order"
     SHOP_ORDER_NOT_APPLIED = "shop_order.not_applied", "could not apply an online order"
+    # Webhooks.
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created", "added a webhook endpoint"
+    WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint.changed", "changed a webhook endpoint"
+    WEBHOOK_ENDPOINT_ENABLED = "webhook_endpoint.enabled", "enabled a webhook endpoint"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "disabled a webhook endpoint"
+    WEBHOOK_SECRET_ROTATED = "webhook_endpoint.secret_rotated", "replaced a webhook's secret"
+    WEBHOOK_REDELIVERED = "webhook_delivery.redelivered", "sent a webhook delivery again"
 
 
 _pending: ContextVar[list[AuditEvent] | None] = ContextVar("audit_pending", default=None)
@@ -140,8 +148,9 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Write one event (at the end of the enclosing `batch`, if any). `company` is the company
-    whose object changed: its administrators see the event."""
+    """Write one event (at the end of the enclosing `batch`, if any), and tell the subscribers
+    of `AuditRecorded`. `company` is the company whose object changed: its administrators see
+    the event."""
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor_user=actor.user,
@@ -161,6 +170,7 @@ def record(
         statements.insert([event])
     else:
         pending.append(event)
+    hooks.emit(AuditRecorded(event=event))
     return event
 
 

@@ -1,0 +1,126 @@
+"""The portal's Integrations › Webhooks pages: endpoints, their secrets (shown once) and the
+delivery log with redelivery."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from entitle.core import paging
+from entitle.core.errors import DomainError
+from entitle.core.forms import show_domain_error
+from entitle.webhooks import selectors, services, tasks
+from entitle.webhooks.forms import EndpointForm
+
+LOG_PAGE = 25
+
+
+@login_required
+def endpoints(request: HttpRequest) -> HttpResponse:
+    form = EndpointForm(request.POST or None)
+    status, secret, created = 200, None, None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = services.endpoint_create(
+                actor=request.actor,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status
+        else:
+            form = EndpointForm()
+    context = {
+        "form": form,
+        "secret": secret,
+        "created": created,
+        "endpoints": selectors.endpoint_list(actor=request.actor),
+    }
+    return render(request, "webhooks/endpoints.html", context, status=status)
+
+
+def _endpoint_page(request: HttpRequest, public_id, *, secret: str | None = None) -> HttpResponse:
+    endpoint = selectors.endpoint_get(actor=request.actor, public_id=public_id)
+    page = paging.keyset_page(
+        selectors.delivery_list(actor=request.actor, endpoint=endpoint),
+        cursor=request.GET.get("cursor"),
+        limit=LOG_PAGE,
+        order="newest",
+    )
+    context = {"endpoint": endpoint, "page": page, "secret": secret}
+    return render(request, "webhooks/endpoint.html", context)
+
+
+@login_required
+def endpoint(request: HttpRequest, public_id) -> HttpResponse:
+    return _endpoint_page(request, public_id)
+
+
+def _act(request: HttpRequest, public_id, act, done: str) -> HttpResponse:
+    try:
+        act()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("webhooks:endpoint", public_id=public_id)
+
+
+@login_required
+@require_POST
+def endpoint_enable(request: HttpRequest, public_id) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        lambda: services.endpoint_update(actor=request.actor, public_id=public_id, enabled=True),
+        "The endpoint is enabled: events are sent to it again.",
+    )
+
+
+@login_required
+@require_POST
+def endpoint_disable(request: HttpRequest, public_id) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        lambda: services.endpoint_update(actor=request.actor, public_id=public_id, enabled=False),
+        "The endpoint is disabled: no events are sent to it.",
+    )
+
+
+@login_required
+@require_POST
+def endpoint_test(request: HttpRequest, public_id) -> HttpResponse:
+    return _act(
+        request,
+        public_id,
+        lambda: services.endpoint_test(
+            actor=request.actor, public_id=public_id, queue=tasks.queue_attempt
+        ),
+        "A test event is on its way: it shows in the delivery log.",
+    )
+
+
+@login_required
+@require_POST
+def endpoint_rotate_secret(request: HttpRequest, public_id) -> HttpResponse:
+    _, secret = services.endpoint_rotate_secret(actor=request.actor, public_id=public_id)
+    return _endpoint_page(request, public_id, secret=secret)
+
+
+@login_required
+@require_POST
+def delivery_redeliver(request: HttpRequest, public_id, delivery_id) -> HttpResponse:
+    endpoint = selectors.endpoint_get(actor=request.actor, public_id=public_id)
+    delivery = selectors.delivery_get(actor=request.actor, endpoint=endpoint, public_id=delivery_id)
+    return _act(
+        request,
+        public_id,
+        lambda: services.delivery_redeliver(
+            actor=request.actor, public_id=delivery.public_id, queue=tasks.queue_attempt
+        ),
+        "The delivery is being sent again.",
+    )
