@@ -176,9 +176,24 @@ def login():
     def make(user: User, *, enforce_csrf: bool = False) -> Client:
         client = Client(enforce_csrf_checks=enforce_csrf)
         client.force_login(user)
+        if user.is_vendor_staff:
+            # Staff reach the back office only after a second factor: sign them in with one.
+            verify_session(client, user)
         return client
 
     return make
+
+
+def verify_session(client: Client, user: User) -> None:
+    """Mark a test client's session as signed in with a second factor (a TOTP device)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture
@@ -193,6 +208,23 @@ def token_client(db):
         return Client(headers={"authorization": f"Bearer {secret}"})
 
     return make
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider (oidc-provider-mock) serving on localhost for the whole
+    session: its authorize page takes any subject, with claims set through `PUT /users/<sub>`."""
+    import os
+
+    from oidc_provider_mock import run_server_in_thread
+
+    # The provider refuses plain http unless told (its clients here are the tests themselves).
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    try:
+        with run_server_in_thread() as server:
+            yield f"http://localhost:{server.server_port}"
+    finally:
+        del os.environ["AUTHLIB_INSECURE_TRANSPORT"]
 
 
 @pytest.fixture

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "entitle.core",
     "entitle.access",
     "entitle.accounts",
@@ -79,7 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "entitle.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "entitle.access.middleware.ActorMiddleware",
@@ -174,6 +179,13 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "accounts:login"
+# Authenticator apps show the account under this name.
+OTP_TOTP_ISSUER = "Entitle"
+# Wrong codes are limited like passwords, per (account, client) and per client
+# (entitle.accounts.mfa); django-otp's own per-device slow-down would let a guesser anywhere
+# lock the account's owner out everywhere, which DOMAIN.md forbids.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -236,9 +248,10 @@ ENTITLE = {
     "WEBHOOK_MAX_ATTEMPTS": env.int("ENTITLE_WEBHOOK_MAX_ATTEMPTS", default=8),
     "WEBHOOK_RETRY_BASE": env.int("ENTITLE_WEBHOOK_RETRY_BASE", default=60),
     "WEBHOOK_DISABLE_AFTER": env.int("ENTITLE_WEBHOOK_DISABLE_AFTER", default=20),
-    # Allow webhook targets on private and loopback addresses, and plain http: development and
-    # tests only (a public server must not be made to call into its own network).
-    "WEBHOOK_ALLOW_PRIVATE": env.bool("ENTITLE_WEBHOOK_ALLOW_PRIVATE", default=False),
+    # Let webhook endpoints and identity providers be on private and loopback addresses, and
+    # plain http: development and tests only (a public server must not be made to call into its
+    # own network).
+    "ALLOW_PRIVATE_TARGETS": env.bool("ENTITLE_ALLOW_PRIVATE_TARGETS", default=False),
 }
 
 LOGGING = {

@@ -3,12 +3,14 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
-from entitle.accounts import selectors, services
+from entitle.accounts import selectors, services, sso
 from entitle.accounts.schemas import (
     AcceptIn,
     CompanyOut,
     CoworkerOut,
     ErrorOut,
+    IdentityProviderIn,
+    IdentityProviderOut,
     InvitationIn,
     InvitationOut,
     RegisteredOut,
@@ -19,6 +21,7 @@ from entitle.accounts.schemas import (
     TokenOut,
 )
 from entitle.core.routing import reads_from_replica
+from entitle.core.errors import NotFound
 
 router = Router(tags=["co-workers"])
 # Tokens and service accounts: company administrators, from a portal session only.
@@ -154,3 +157,29 @@ def service_account_create(request: HttpRequest, payload: ServiceAccountIn):
 )
 def service_account_deactivate(request: HttpRequest, account_id: int):
     return services.service_account_deactivate(actor=request.auth, account_id=account_id)
+
+
+@token_router.get(
+    "/companies/{int:company_id}/identity-provider",
+    response={200: IdentityProviderOut, 404: ErrorOut},
+    summary="A company's single sign-on set-up (its administrators; vendor staff: any)",
+)
+def identity_provider_get(request: HttpRequest, company_id: int):
+    provider = selectors.identity_provider_of(actor=request.auth, company_id=company_id)
+    if provider is None:
+        raise NotFound("No identity provider is set up for this company.")
+    return provider
+
+
+@token_router.put(
+    "/companies/{int:company_id}/identity-provider",
+    response={200: IdentityProviderOut, **TOKEN_ERRORS, 409: ErrorOut},
+    summary="Set up a company's single sign-on through its OpenID Connect provider",
+    description="The provider's discovery document is fetched at once. Errors: "
+    "`issuer_unusable`, `url_refused`, `domains_invalid`, `field_required` (422); "
+    "`domain_taken` (409).",
+)
+def identity_provider_put(request: HttpRequest, company_id: int, payload: IdentityProviderIn):
+    company = selectors.company_get(actor=request.auth, company_id=company_id)
+    sso.provider_save(actor=request.auth, company=company, **payload.dict())
+    return selectors.identity_provider_of(actor=request.auth, company_id=company_id)

@@ -109,3 +109,49 @@ class SessionRequired(DomainError):
     status = 403
     code = "session_required"
     default_message = "API tokens cannot do this: sign in to the portal."
+
+
+class FieldRequired(DomainError):
+    status = 422
+    code = "field_required"
+    default_message = "This field is required."
+
+
+class DomainsInvalid(DomainError):
+    status = 422
+    code = "domains_invalid"
+    default_message = "Enter the e-mail domains whose people sign in through this provider."
+
+
+class DomainTaken(Conflict):
+    code = "domain_taken"
+    default_message = "This domain signs in through another company."
+
+
+class IssuerUnusable(DomainError):
+    status = 422
+    code = "issuer_unusable"
+    default_message = "This is not an OpenID Connect provider Entitle can use."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, field="issuer")
+
+
+class SsoRefused(DomainError):
+    status = 403
+    code = "sso_refused"
+    default_message = "Single sign-on did not work. Please try again or ask your administrator."
+
+
+class SecondFactorInvalid(DomainError):
+    status = 422
+    code = "code_invalid"
+    default_message = "This code is not right. Please try again."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, field="code")
+
+
+class SecondFactorRequired(Conflict):
+    code = "second_factor_required"
+    default_message = "Your company requires two-factor sign-in: it cannot be turned off."

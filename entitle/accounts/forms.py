@@ -5,7 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
-from entitle.accounts import scopes
+from entitle.accounts import scopes, sso
 from entitle.accounts.signin import SignInLimited
 from entitle.core.fields import validate_single_line
 from entitle.core.mail import send_after_commit
@@ -30,9 +30,75 @@ class LoginForm(SignInLimitMixin, AuthenticationForm):
         "invalid_login": "Please enter a correct email address and password.",
     }
 
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if sso.password_refused(user):
+            raise forms.ValidationError(
+                f"{user.company.name} signs in through its identity provider: use single "
+                "sign-on below.",
+                code="sso_only",
+            )
 
 class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
     """The back office's log-in, with the portal's limits."""
+
+
+class SsoStartForm(forms.Form):
+    email = forms.EmailField(
+        label="Work email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@company.com"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class IdentityProviderForm(forms.Form):
+    """A company's OpenID Connect provider; the service checks it (and asks the provider)."""
+
+    issuer = forms.CharField(
+        label="Issuer URL",
+        max_length=300,
+        widget=forms.URLInput(attrs={"placeholder": "https://login.example.com/realms/acme"}),
+    )
+    client_id = forms.CharField(label="Client ID", max_length=200, required=False)
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Leave blank to keep the one saved.",
+    )
+    domains = forms.CharField(
+        label="E-mail domains",
+        max_length=1000,
+        required=False,
+        help_text="People with an address in these domains sign in through the provider.",
+    )
+    sso_only = forms.BooleanField(
+        label="Sign in only through the provider (passwords are turned off)", required=False
+    )
+    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+
+    def __init__(self, *args, provider=None, **kwargs) -> None:
+        if provider is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "issuer": provider.issuer,
+                    "client_id": provider.client_id,
+                    "domains": " ".join(provider.domain_names),
+                    "sso_only": provider.sso_only,
+                    "enabled": provider.enabled,
+                },
+            )
+        super().__init__(*args, **kwargs)
 
 
 class InviteForm(forms.Form):

@@ -29,6 +29,10 @@ class Company(models.Model):
     )
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code.")
     created_at = models.DateTimeField(default=timezone.now)
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone in the company signs in with a second factor (TOTP).",
+    )
 
     objects = PolicyManager()
 
@@ -236,3 +240,65 @@ class ApiToken(models.Model):
 
     def mark_revoked(self, at: datetime) -> None:
         self.revoked_at = at
+
+
+class IdentityProvider(models.Model):
+    """A company's own OpenID Connect identity provider: people with an address in one of its
+    domains sign in through it (and land in the company); `sso_only` turns their passwords off.
+    """
+
+    company = models.OneToOneField(
+        Company, on_delete=models.PROTECT, related_name="identity_provider"
+    )
+    issuer = models.URLField(max_length=300, help_text="The provider's issuer URL.")
+    client_id = models.CharField(max_length=200)
+    # Encrypted at rest (`entitle.core.sealed`): it is sent to the provider at each sign-in.
+    client_secret_sealed = models.TextField()
+    sso_only = models.BooleanField(
+        default=False, help_text="The company's people sign in only through the provider."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = PolicyManager()
+
+    def __str__(self) -> str:
+        return f"{self.issuer} for {self.company_id}"
+
+
+class SsoDomain(models.Model):
+    """An e-mail domain whose people sign in through one company's identity provider; a domain
+    belongs to one provider at most."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    domain = models.CharField(max_length=253, unique=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class ExternalIdentity(models.Model):
+    """A person as their company's identity provider knows them (its `sub`), linked to their
+    account at their first single sign-on."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PolicyManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="one_account_per_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.provider_id}"

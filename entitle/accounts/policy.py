@@ -2,7 +2,15 @@
 
 from django.db.models import Q
 
-from entitle.accounts.models import ApiToken, Company, Invitation, User
+from entitle.accounts.models import (
+    ApiToken,
+    Company,
+    ExternalIdentity,
+    IdentityProvider,
+    Invitation,
+    SsoDomain,
+    User,
+)
 from entitle.core.actor import Actor
 from entitle.core.policy import Action, rule
 
@@ -55,3 +63,30 @@ def api_token_rule(actor: Actor, action: Action) -> Q | None:
     if actor.is_company_admin:
         return Q(company=actor.company)
     return None
+
+
+def _company_administration(actor: Actor, path: str) -> Q | None:
+    # A company's sign-in set-up is its administrators' business (and the back office's).
+    if actor.is_vendor_staff:
+        return Q()
+    if actor.is_company_admin:
+        return Q(**{path: actor.company})
+    return None
+
+
+@rule(IdentityProvider)
+def identity_provider_rule(actor: Actor, action: Action) -> Q | None:
+    return _company_administration(actor, "company")
+
+
+@rule(SsoDomain)
+def sso_domain_rule(actor: Actor, action: Action) -> Q | None:
+    return _company_administration(actor, "provider__company")
+
+
+@rule(ExternalIdentity)
+def external_identity_rule(actor: Actor, action: Action) -> Q | None:
+    # Linked at sign-in by the system only; administrators see who signs in through it.
+    if action is not Action.VIEW:
+        return None
+    return _company_administration(actor, "user__company")

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core import links
 from entitle.core.fields import Email, InputSchema, Name, Password, Token
 
 
@@ -122,3 +123,25 @@ class ServiceAccountOut(Schema):
     back_office: bool = Field(..., alias="is_staff")
     is_active: bool
     created_at: datetime = Field(..., alias="date_joined")
+
+
+class IdentityProviderIn(Schema):
+    issuer: str = Field(..., description="The OpenID Connect issuer URL (https).")
+    client_id: str
+    client_secret: str | None = Field(None, description="Leave out to keep the saved one.")
+    domains: list[str] = Field(..., description="E-mail domains that sign in through it.")
+    sso_only: bool = Field(False, description="Turn passwords off for the company's people.")
+    enabled: bool = True
+
+
+class IdentityProviderOut(Schema):
+    issuer: str
+    client_id: str
+    domains: list[str] = Field(..., alias="domain_names")
+    sso_only: bool
+    enabled: bool
+    redirect_uri: str = Field(..., description="Register this redirect URI with the provider.")
+
+    @staticmethod
+    def resolve_redirect_uri(obj) -> str:
+        return links.portal_url("accounts:sso_callback")

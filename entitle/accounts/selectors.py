@@ -2,7 +2,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from entitle.accounts.errors import InvitationNotFound
-from entitle.accounts.models import ApiToken, Company, Invitation, User, hash_token
+from entitle.accounts.models import (
+    ApiToken,
+    Company,
+    IdentityProvider,
+    Invitation,
+    SsoDomain,
+    User,
+    hash_token,
+)
 from entitle.core import links, statements
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
@@ -99,3 +107,20 @@ def company_get(*, actor: Actor, company_id: int) -> Company:
         return company_list(actor=actor).get(pk=company_id)
     except Company.DoesNotExist as exc:
         raise NotFound(f"No company {company_id}.") from exc
+
+
+def identity_provider_of(*, actor: Actor, company_id: int | None = None) -> IdentityProvider | None:
+    """A company's identity provider (the actor's own company by default), with its domains,
+    for those who may set it up: its administrators and vendor staff."""
+    provider = (
+        IdentityProvider.objects.visible_to(actor, Action.CHANGE)
+        .filter(company_id=company_id or actor.company.pk)
+        .first()
+    )
+    if provider is not None:
+        provider.domain_names = list(
+            SsoDomain.objects.visible_to(actor, Action.VIEW)
+            .filter(provider=provider)
+            .values_list("domain", flat=True)
+        )
+    return provider

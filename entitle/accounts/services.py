@@ -423,21 +423,23 @@ def user_register(
     company: Company,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     through: str,
     role: str = User.Role.MEMBER,
 ) -> User:
     """A person registers into `company` through a link mailed to `email` (an invitation, a
-    shared licence, a renewal reminder): `through` says which, for the audit trail."""
+    shared licence, a renewal reminder) or through their company's identity provider (then
+    without a password): `through` says which, for the audit trail."""
     name = (name or "").strip()
     if not name:
         raise NameRequired(field="name")
     email = normalize_email(email)
     candidate = User(email=email, name=name, company=company)
-    try:
-        password_validation.validate_password(password, candidate)
-    except ValidationError as exc:
-        raise PasswordRejected(" ".join(exc.messages), field="password") from exc
+    if password is not None:
+        try:
+            password_validation.validate_password(password, candidate)
+        except ValidationError as exc:
+            raise PasswordRejected(" ".join(exc.messages), field="password") from exc
     with transaction.atomic():
         if User.objects.filter(email=email).exists():
             raise AccountExists()
@@ -460,7 +462,13 @@ def user_register(
 
 
 def _create_user(
-    *, company: Company, email: str, name: str, password: str, role: str, is_staff: bool = False
+    *,
+    company: Company,
+    email: str,
+    name: str,
+    password: str | None,
+    role: str,
+    is_staff: bool = False,
 ) -> User:
     user = User.objects.create_user(
         email, password, name=name, company=company, role=role, is_staff=is_staff

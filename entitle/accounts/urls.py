@@ -1,21 +1,26 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from entitle.accounts import views
-from entitle.accounts.forms import LoginForm, QueuedPasswordResetForm
+from entitle.accounts import identity_views, views
+from entitle.accounts.forms import QueuedPasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("login/", identity_views.SignInView.as_view(), name="login"),
+    path("login/code/", identity_views.second_factor, name="second_factor"),
+    path("login/sso/", identity_views.sso_start, name="sso_start"),
+    path("login/sso/callback/", identity_views.sso_callback, name="sso_callback"),
+    path("settings/security/", identity_views.security, name="security"),
+    path("settings/security/enrol/", identity_views.security_enrol, name="security_enrol"),
+    path("settings/security/disable/", identity_views.security_disable, name="security_disable"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
+        "settings/security/recovery-codes/",
+        identity_views.security_recovery_codes,
+        name="security_recovery_codes",
     ),
+    path("settings/security/require/", identity_views.security_require, name="security_require"),
+    path("settings/sso/", identity_views.sso_settings, name="sso_settings"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

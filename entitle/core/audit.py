@@ -39,6 +39,16 @@ class AuditAction(models.TextChoices):
     API_TOKEN_REVOKED = "api_token.revoked", "revoked an API token"
     SERVICE_ACCOUNT_CREATED = "service_account.created", "created a service account"
     SERVICE_ACCOUNT_DEACTIVATED = "service_account.deactivated", "deactivated a service account"
+    IDENTITY_PROVIDER_SAVED = "identity_provider.saved", "set up single sign-on"
+    SSO_IDENTITY_LINKED = "sso_identity.linked", "signed in through single sign-on the first time"
+    SECOND_FACTOR_ENABLED = "second_factor.enabled", "turned two-factor sign-in on"
+    SECOND_FACTOR_DISABLED = "second_factor.disabled", "turned two-factor sign-in off"
+    RECOVERY_CODES_ISSUED = "recovery_codes.issued", "made new recovery codes"
+    RECOVERY_CODE_USED = "recovery_code.used", "signed in with a recovery code"
+    SECOND_FACTOR_POLICY_CHANGED = (
+        "company.second_factor_policy",
+        "changed whether two-factor sign-in is required",
+    )
     # Catalog.
     PRODUCT_CREATED = "product.created", "added the product"
     PRODUCT_CHANGED = "product.changed", "changed the product"

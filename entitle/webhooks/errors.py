@@ -13,14 +13,6 @@ class DeliveryNotFound(NotFound):
     default_message = "No such delivery."
 
 
-class TargetRefused(DomainError):
-    """The URL is not one Entitle will send to: not http(s), or it reaches a private or
-    loopback address (the server must not be turned against its own network)."""
-
-    status = 422
-    code = "webhook_url_refused"
-
-
 class EventTypesInvalid(DomainError):
     status = 422
     code = "event_types_invalid"

@@ -20,14 +20,14 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from entitle.accounts.models import User
-from entitle.core import sealed
+from entitle.core import outbound, sealed
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
 from entitle.core.mail import send_after_commit
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action
-from entitle.webhooks import catalogue, payloads, transport
+from entitle.webhooks import catalogue, payloads
 from entitle.webhooks.errors import (
     DeliveryNotFound,
     EndpointDisabled,
@@ -80,7 +80,7 @@ def endpoint_create(
     it is kept encrypted, since every delivery is signed with it."""
     if not actor.is_authenticated or not (actor.is_company_admin or actor.is_vendor_staff):
         raise NotFound()
-    url = transport.check_url(url)
+    url = outbound.check_url(url)
     types = _clean_event_types(event_types)
     secret = _new_secret()
     with transaction.atomic():
@@ -125,7 +125,7 @@ def endpoint_update(
 ) -> Endpoint:
     """Change what an endpoint receives, where, or whether it is on (enabling it again starts
     its count of failures afresh)."""
-    url = None if url is None else transport.check_url(url)
+    url = None if url is None else outbound.check_url(url)
     types = None if event_types is None else _clean_event_types(event_types)
     with transaction.atomic():
         endpoint = _lock(actor, public_id)
@@ -316,7 +316,7 @@ def delivery_attempt(*, delivery_id: int, attempt: int, manual: bool, queue: Que
     if delivery is None:
         return "skipped"
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
-    outcome = transport.post(
+    outcome = outbound.post(
         delivery.endpoint.url,
         body=body,
         headers=_signed_headers(delivery, body, now),

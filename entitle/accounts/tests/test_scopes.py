@@ -35,6 +35,8 @@ SESSION_ONLY = {
     ("get", "/api/v1/service-accounts"),
     ("post", "/api/v1/service-accounts"),
     ("post", "/api/v1/service-accounts/{account_id}/deactivate"),
+    ("get", "/api/v1/companies/{company_id}/identity-provider"),
+    ("put", "/api/v1/companies/{company_id}/identity-provider"),
 }
 
 
@@ -53,8 +55,10 @@ def operations() -> list[tuple[str, str, list[str]]]:
 def concrete(path: str) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
-        if name.endswith("_id") and name not in ("activation_id",):
-            return str(uuid.uuid4()) if "token" not in name and "account" not in name else "1"
+        if name in ("token_id", "account_id", "company_id"):
+            return "1"
+        if name.endswith("_id") and name != "activation_id":
+            return str(uuid.uuid4())
         return "NOT-A-REAL-ONE"
 
     return re.sub(r"{([^}]+)}", value, path)

@@ -14,7 +14,7 @@ def webhook_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.ENTITLE = {
         **settings.ENTITLE,
-        "WEBHOOK_ALLOW_PRIVATE": True,
+        "ALLOW_PRIVATE_TARGETS": True,
         "WEBHOOK_TIMEOUT": 0.5,
         "WEBHOOK_RETRY_BASE": 60,
         "WEBHOOK_MAX_ATTEMPTS": 5,

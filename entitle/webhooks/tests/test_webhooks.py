@@ -11,12 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import actor_of, new_partner_po, redeem_partner_po
+from entitle.core.outbound import TargetRefused
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 from entitle.orders.services import LineInput, po_record
 from entitle.renewals.tasks import sweep_now
 from entitle.webhooks import catalogue, payloads
-from entitle.webhooks.errors import TargetRefused
 from entitle.webhooks.models import Delivery, DeliveryAttempt, Endpoint
 from entitle.webhooks.receiver import Receiver
 from entitle.webhooks.services import endpoint_create, endpoint_update
@@ -212,7 +212,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_can_be_redelivered_to_by
     ],
 )
 def test_private_loopback_and_plain_targets_are_refused(url, acme_admin, webhook_settings):
-    webhook_settings.ENTITLE = {**webhook_settings.ENTITLE, "WEBHOOK_ALLOW_PRIVATE": False}
+    webhook_settings.ENTITLE = {**webhook_settings.ENTITLE, "ALLOW_PRIVATE_TARGETS": False}
     with pytest.raises(TargetRefused):
         endpoint_create(actor=actor_of(acme_admin), url=url, event_types=["licence.created"])
     assert not Endpoint.objects.exists()
@@ -222,7 +222,7 @@ def test_each_connection_is_checked_again_when_it_is_made(
     channel, skus, listen, drain, django_capture_on_commit_callbacks, webhook_settings
 ):
     _, receiver = listen(channel.users["purchasing"], ["po.recorded"])
-    webhook_settings.ENTITLE = {**webhook_settings.ENTITLE, "WEBHOOK_ALLOW_PRIVATE": False}
+    webhook_settings.ENTITLE = {**webhook_settings.ENTITLE, "ALLOW_PRIVATE_TARGETS": False}
     with django_capture_on_commit_callbacks(execute=True):
         record_po(channel, skus, "REBIND-1")
     drain()
