@@ -60,23 +60,23 @@ def _prepare_database() -> None:
 def demo(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{args.port}"
     os.environ.setdefault("ENTITLE_PORTAL_URL", url)
+    # The demo's webhook receiver and identity provider run on this machine.
+    os.environ.setdefault("ENTITLE_ALLOW_PRIVATE_TARGETS", "true")
     _setup()
     from entitle import demo as demo_world
+    from entitle.webhooks.receiver import Receiver
 
     print("Preparing the database…", flush=True)
     _prepare_database()
-    users = demo_world.load()
-    print(f"\nEntitle demo: {url}/  (API docs: {url}/api/v1/docs)")
-    print(f"Log in with any of these; the password is “{demo_world.DEMO_PASSWORD}”:")
-    for user in users:
-        print(f"  {user.email:<26} {user.company} — {user.what}")
-    print("Digital vouchers waiting to be redeemed (Digital Vouchers tab):")
-    for voucher in demo_world.unredeemed_vouchers():
-        po_number = voucher.line.po.po_number
-        print(f"  {voucher.code}  {voucher.credits} × {voucher.sku.code} (PO {po_number})")
-    print("E-mail is printed here, in this terminal. Ctrl-C stops the demo.\n", flush=True)
-    return _run_together(
-        [
+    provider = _start_identity_provider(args.port + 2)
+    receiver = Receiver(port=args.port + 1, on_receive=_print_webhook).start()
+    receiver.answer(503)  # the first delivery fails once: the log shows its retry
+    try:
+        issuer = f"http://127.0.0.1:{args.port + 2}" if provider else None
+        users = demo_world.load(webhook_url=receiver.url, issuer=issuer)
+        receiver.secret = demo_world.webhook_secret()
+        _print_demo(url, demo_world, users, receiver.url, issuer)
+        processes = [
             _granian(
                 "127.0.0.1",
                 args.port,
@@ -87,7 +87,69 @@ def demo(args: argparse.Namespace) -> int:
             ),
             [sys.executable, "-m", "entitle.cli", "worker"],
         ]
+        return _run_together(processes, also=[provider] if provider else [])
+    finally:
+        receiver.stop()
+        if provider and provider.poll() is None:
+            provider.terminate()
+            provider.wait(timeout=10)
+
+
+def _start_identity_provider(port: int) -> "subprocess.Popen | None":
+    """oidc-provider-mock, if installed: a local OpenID Connect provider for Globex's single
+    sign-on. It stops with the demo."""
+    import importlib.util
+    import urllib.request
+
+    if importlib.util.find_spec("oidc_provider_mock") is None:
+        return None
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=_die_with_parent,
     )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1
+            )
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    return None
+
+
+def _print_webhook(received) -> None:
+    payload = received.payload
+    verified = "signature verified" if received.verified else "signature NOT verified"
+    print(f"[webhook receiver] {payload.get('type')} ({verified})", flush=True)
+
+
+def _print_demo(url, demo_world, users, webhook_url, issuer) -> None:
+    print(f"\nEntitle demo: {url}/  (API docs: {url}/api/v1/docs)")
+    print(f"Log in with any of these; the password is “{demo_world.DEMO_PASSWORD}”:")
+    for user in users:
+        print(f"  {user.email:<26} {user.company} — {user.what}")
+    second = demo_world.second_factor()
+    print(
+        f"Two-factor sign-in of {second.email}: add the key {second.key} to an authenticator "
+        f"app, or use the recovery code {second.recovery_code} (once)."
+    )
+    if issuer:
+        print(
+            f"Single sign-on: log in as anyone@globex.example with “Continue with single "
+            f"sign-on”; the local provider ({issuer}) lets you type any subject."
+        )
+    print(f"Northwind's webhook receiver listens at {webhook_url}; deliveries are printed here.")
+    print(f"The ERP's API token (record and fulfil POs, see the README): {demo_world.erp_token()}")
+    print("Digital vouchers waiting to be redeemed (Digital Vouchers tab):")
+    for voucher in demo_world.unredeemed_vouchers():
+        po_number = voucher.line.po.po_number
+        print(f"  {voucher.code}  {voucher.credits} × {voucher.sku.code} (PO {po_number})")
+    print("E-mail is printed here, in this terminal. Ctrl-C stops the demo.\n", flush=True)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -103,8 +165,9 @@ class _Stop(Exception):
     """Raised in the main loop by SIGTERM or SIGINT."""
 
 
-def _run_together(commands: list[list[str]]) -> int:
-    """Run the server and the task worker side by side; stop both when either stops.
+def _run_together(commands: list[list[str]], also: list[subprocess.Popen] = ()) -> int:
+    """Run the server and the task worker side by side (with `also`, processes already started,
+    such as the demo's identity provider); stop them all when any stops.
 
     SIGTERM and SIGINT (Ctrl-C) are passed on to both children, which stop their own workers;
     a child still running after fifteen seconds is killed with its process group. The children are
@@ -115,7 +178,7 @@ def _run_together(commands: list[list[str]]) -> int:
         raise _Stop
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    processes: list[subprocess.Popen] = []
+    processes: list[subprocess.Popen] = list(also)
     try:
         for command in commands:
             processes.append(

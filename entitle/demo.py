@@ -9,9 +9,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.utils import timezone
 from entitle_client import airgap
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from entitle.accounts import mfa, scopes
 from entitle.accounts.models import Company, User
-from entitle.accounts.services import company_create, user_create
+from entitle.accounts.selectors import identity_provider_of
+from entitle.accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    company_create,
+    service_account_create,
+    user_create,
+)
+from entitle.accounts.sso import provider_save
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
 from entitle.core.actor import Actor
@@ -34,6 +46,9 @@ from entitle.renewals.services.partners import partner_listing_save, renewal_req
 from entitle.renewals.tasks import sweep_now
 from entitle.sharing.models import Delegation
 from entitle.sharing.services import delegation_grant, transfer_propose
+from entitle.webhooks import selectors as webhook_selectors
+from entitle.webhooks import services as webhook_services
+from entitle.webhooks.models import Endpoint
 
 DEMO_PASSWORD = "entitle-demo"  # noqa: S105 — printed for the demo's users on purpose
 
@@ -72,7 +87,7 @@ USERS = [
         "Dana Distributor",
         "Northwind Distribution",
         "admin",
-        what="distributor (purchasing entity)",
+        what="distributor (purchasing entity); its webhook: Integrations › Webhooks",
     ),
     DemoUser(
         "rory@bluebird.example", "Rory Reseller", "Bluebird IT Resellers", "admin", what="reseller"
@@ -89,14 +104,14 @@ USERS = [
         "Sam Sysadmin",
         "Acme Data Centres",
         "member",
-        what="end customer (owner), member",
+        what="end customer (owner), member; signs in with a second factor (below)",
     ),
     DemoUser(
         "grace@globex.example",
         "Grace Globex",
         "Globex Manufacturing",
         "admin",
-        what="second end customer",
+        what="second end customer; single sign-on when the local provider runs",
     ),
     DemoUser(
         "ian@initech.example",
@@ -393,6 +408,102 @@ def _load_devices(skus: dict[str, Sku]) -> None:
         device_name="dce-vault",
     )
     airgap_activate(request_text=request_file, actor=olivia, address="198.51.100.3")
+# --- Integrations: the distributor's webhook, Globex's single sign-on, Sam's second factor,
+# and the vendor's ERP. ---
+
+WEBHOOK_EVENTS = ["po.recorded", "po.fulfilled", "voucher.redeemed", "renewal_request.sent"]
+ERP = "ERP (service account)"
+
+
+def _load_webhook(url: str) -> Endpoint:
+    """Northwind's system listens for the events of its orders (the demo runs the receiver)."""
+    dana = Actor.for_user(User.objects.get(email="dana@northwind.example"))
+    endpoint = webhook_selectors.endpoint_list(actor=dana).first()
+    if endpoint is None:
+        endpoint, _ = webhook_services.endpoint_create(
+            actor=dana,
+            url=url,
+            event_types=WEBHOOK_EVENTS,
+            description="Northwind's order system",
+        )
+    elif endpoint.url != url:
+        endpoint = webhook_services.endpoint_update(
+            actor=dana, public_id=endpoint.public_id, url=url
+        )
+    return endpoint
+
+
+def _load_sso(issuer: str) -> None:
+    """Globex signs in through its identity provider (the demo runs a local one)."""
+    grace = Actor.for_user(User.objects.get(email="grace@globex.example"))
+    saved = identity_provider_of(actor=grace)
+    if saved is None or saved.issuer != issuer:
+        provider_save(
+            actor=grace,
+            company=grace.company,
+            issuer=issuer,
+            client_id="entitle-demo",
+            client_secret="entitle-demo-client-secret",  # noqa: S106 — the local provider's
+            domains="globex.example",
+        )
+
+
+def _load_second_factor() -> None:
+    """Sam signs in with an authenticator app (the demo prints its key and a recovery code)."""
+    sam = User.objects.get(email="sam@acme.example")
+    if mfa.has_second_factor(sam):
+        return
+    enrolment = mfa.enrolment_begin(user=sam)
+    device = enrolment.device
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits).token()
+    mfa.enrolment_confirm(user=sam, device_id=device.pk, code=f"{code:06d}", client="demo")
+
+
+def _load_erp() -> User:
+    """The vendor's ERP: a service account with the back office's rights."""
+    account = User.objects.filter(name=ERP, is_service_account=True).first()
+    if account is None:
+        vera = Actor.for_user(User.objects.get(email="staff@entitle.example"))
+        account = service_account_create(actor=vera, name=ERP, back_office=True)
+    return account
+
+
+def erp_token() -> str:
+    """A fresh token for the ERP (shown once, so each demo run makes one and revokes the
+    last): enough to look companies up, and to record and fulfil POs."""
+    vera = Actor.for_user(User.objects.get(email="staff@entitle.example"))
+    account = _load_erp()
+    for token in account.api_tokens.filter(revoked_at__isnull=True):
+        api_token_revoke(actor=vera, token_id=token.pk)
+    _, secret = api_token_create(
+        actor=vera,
+        name="ERP (demo)",
+        service_account_id=account.pk,
+        scopes=["accounts:read", "orders:read", scopes.PO_RECORD, scopes.PO_FULFIL],
+    )
+    return secret
+
+
+def webhook_secret() -> str | None:
+    endpoint = webhook_selectors.endpoint_list(
+        actor=Actor.for_user(User.objects.get(email="dana@northwind.example"))
+    ).first()
+    return webhook_services.endpoint_secret(endpoint) if endpoint else None
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    email: str
+    key: str
+    recovery_code: str
+
+
+def second_factor() -> SecondFactor:
+    sam = User.objects.get(email="sam@acme.example")
+    device = TOTPDevice.objects.get(user=sam, confirmed=True)
+    key = device.config_url.split("secret=", 1)[1].split("&", 1)[0]
+    code = StaticToken.objects.filter(device__user=sam).values_list("token", flat=True).first()
+    return SecondFactor(sam.email, key, code or "none left")
 
 
 def unredeemed_vouchers() -> list[Voucher]:
@@ -403,7 +514,9 @@ def unredeemed_vouchers() -> list[Voucher]:
     )
 
 
-def load() -> list[DemoUser]:
+def load(*, webhook_url: str | None = None, issuer: str | None = None) -> list[DemoUser]:
+    """The demo world. With `webhook_url`, Northwind listens there for its orders' events (the
+    changes below are then delivered to it); with `issuer`, Globex signs in through it."""
     with transaction.atomic():
         companies = {}
         for name, is_vendor, is_partner, country in COMPANIES:
@@ -426,6 +539,12 @@ def load() -> list[DemoUser]:
                     is_staff=demo_user.is_staff,
                 )
         skus = load_catalog()
+        if webhook_url:
+            _load_webhook(webhook_url)
+        if issuer:
+            _load_sso(issuer)
+        _load_second_factor()
+        _load_erp()
         _load_history(companies, skus)
         _load_orders(companies, skus)
         _load_sharing()

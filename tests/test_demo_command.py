@@ -2,6 +2,7 @@
 and `worker` stop every process they started when they are told to stop."""
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -158,3 +159,23 @@ def test_serve_and_worker_stop_with_their_children(tmp_path, command, ready, how
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.stdout.close()
+
+
+def test_demo_has_its_integrations_running(demo_server):
+    """The distributor's webhook receiver gets signed deliveries, Globex signs in through the
+    local identity provider, Sam has a second factor and the ERP a back-office token."""
+    url, output = demo_server
+    assert "Two-factor sign-in of sam@acme.example: add the key" in output
+    assert re.search(r"The ERP's API token .*: ent_\S+", output)
+    assert "Single sign-on: log in as anyone@globex.example" in output
+    erp = re.search(r"The ERP's API token .*: (ent_\S+)", output).group(1)
+    request = urllib.request.Request(
+        f"{url}/api/v1/orders", headers={"Authorization": f"Bearer {erp}"}
+    )
+    for _ in range(50):
+        try:
+            orders = json.loads(urllib.request.urlopen(request).read())
+            break
+        except OSError:
+            time.sleep(0.2)
+    assert {o["po_number"] for o in orders} >= {"NW-2026-0042", "NW-2026-0057"}

@@ -45,7 +45,7 @@ class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
 
 class SsoStartForm(forms.Form):
     email = forms.EmailField(
-        label="Work email",
+        label="Your work address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@company.com"}),
     )
 

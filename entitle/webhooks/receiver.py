@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,8 +37,15 @@ class Receiver:
     int is a status code, a float is seconds to stall before answering 200 (past the sender's
     timeout); after the script, every request gets 200."""
 
-    def __init__(self, *, port: int = 0, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        secret: str | None = None,
+        on_receive: Callable[[Received], None] | None = None,
+    ) -> None:
         self.secret = secret
+        self.on_receive = on_receive
         self.received: list[Received] = []
         self._script: deque[int | float] = deque()
         self._lock = threading.Lock()
@@ -83,6 +91,8 @@ class Receiver:
     def _record(self, received: Received) -> None:
         with self._lock:
             self.received.append(received)
+        if self.on_receive is not None:
+            self.on_receive(received)
 
     def _verify(self, body: bytes, headers: dict[str, str]) -> bool | None:
         if not self.secret:
