@@ -179,3 +179,30 @@ def test_demo_has_its_integrations_running(demo_server):
         except OSError:
             time.sleep(0.2)
     assert {o["po_number"] for o in orders} >= {"NW-2026-0042", "NW-2026-0057"}
+    # The README's example: the ERP records a PO and fulfils it.
+    headers = {"Authorization": f"Bearer {erp}", "Content-Type": "application/json"}
+    companies = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(f"{url}/api/v1/companies", headers=headers)
+        ).read()
+    )
+    ids = {c["name"]: c["id"] for c in companies}
+    assert (ids["Northwind Distribution"], ids["Acme Data Centres"]) == (2, 4)
+    body = {
+        "po_number": "ERP-4711",
+        "po_email": "orders@northwind.example",
+        "channel": "partner",
+        "purchasing_entity": 2,
+        "owner": 4,
+        "lines": [{"sku": "DCE-1Y", "quantity": 25}],
+    }
+    recorded = urllib.request.urlopen(
+        urllib.request.Request(
+            f"{url}/api/v1/orders", data=json.dumps(body).encode(), headers=headers
+        )
+    )
+    po = json.loads(recorded.read())
+    fulfil = urllib.request.Request(
+        f"{url}/api/v1/orders/{po['id']}/fulfil", data=b"", headers=headers, method="POST"
+    )
+    assert json.loads(urllib.request.urlopen(fulfil).read())["status"] == "fulfilled"
