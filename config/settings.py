@@ -182,8 +182,8 @@ LOGIN_URL = "accounts:login"
 # Authenticator apps show the account under this name.
 OTP_TOTP_ISSUER = "Entitle"
 # Wrong codes are limited like passwords, per (account, client) and per client
-# (entitle.accounts.mfa); django-otp's own per-device slow-down would let a guesser anywhere
-# lock the account's owner out everywhere, which DOMAIN.md forbids.
+# (entitle.accounts.services.mfa); django-otp's own per-device slow-down would let a guesser
+# anywhere lock the account's owner out everywhere, which DOMAIN.md forbids.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 LOGIN_REDIRECT_URL = "portal:home"

@@ -13,17 +13,18 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from entitle.accounts import mfa, scopes
+from entitle.accounts import scopes
 from entitle.accounts.models import Company, User
 from entitle.accounts.selectors import identity_provider_of
 from entitle.accounts.services import (
     api_token_create,
     api_token_revoke,
     company_create,
+    mfa,
     service_account_create,
     user_create,
 )
-from entitle.accounts.sso import provider_save
+from entitle.accounts.services.sso import provider_save
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
 from entitle.core.actor import Actor

@@ -3,7 +3,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
-from entitle.accounts import selectors, services, sso
+from entitle.accounts import selectors, services
 from entitle.accounts.schemas import (
     AcceptIn,
     CompanyOut,
@@ -21,6 +21,7 @@ from entitle.accounts.schemas import (
     TokenOut,
 )
 from entitle.core.routing import reads_from_replica
+from entitle.accounts.services import sso
 from entitle.core.errors import NotFound
 
 router = Router(tags=["co-workers"])

@@ -5,7 +5,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
-from entitle.accounts import scopes, sso
+from entitle.accounts import scopes
+from entitle.accounts.services import sso
 from entitle.accounts.signin import SignInLimited
 from entitle.core.fields import validate_single_line
 from entitle.core.mail import send_after_commit

@@ -22,7 +22,6 @@ from django_otp import login as otp_login
 from joserfc.errors import JoseError
 from requests import RequestException
 
-from entitle.accounts import mfa, sso
 from entitle.accounts.errors import SsoRefused
 from entitle.accounts.forms import (
     CodeForm,
@@ -32,6 +31,7 @@ from entitle.accounts.forms import (
 )
 from entitle.accounts.models import User
 from entitle.accounts.selectors import identity_provider_of
+from entitle.accounts.services import mfa, sso
 from entitle.core import links
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
@@ -154,7 +154,7 @@ def _pending_user(request: HttpRequest) -> tuple[User, dict] | None:
     pending = request.session.get(PENDING)
     if not pending or pending["until"] < timezone.now().timestamp():
         return None
-    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    user = mfa.user_signing_in(pending["user"])
     return (user, pending) if user else None
 
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 
-from entitle.accounts import mfa
+from entitle.accounts.services import mfa
 
 
 class SecondFactorMiddleware:

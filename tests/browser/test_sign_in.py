@@ -8,15 +8,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from conftest import PASSWORD, actor_of
-from entitle.accounts import sso
 from entitle.accounts.models import User
+from entitle.accounts.services import sso
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_sign_in_through_the_company_identity_provider(
-    page, acme_admin, oidc_provider, settings
-):
+def test_sign_in_through_the_company_identity_provider(page, acme_admin, oidc_provider, settings):
     settings.ENTITLE = {**settings.ENTITLE, "ALLOW_PRIVATE_TARGETS": True}
     sso.provider_save(
         actor=actor_of(acme_admin),

@@ -11,9 +11,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD, actor_of
-from entitle.accounts import mfa
 from entitle.accounts.errors import SecondFactorRequired
 from entitle.accounts.models import User
+from entitle.accounts.services import mfa
 from entitle.core.audit import AuditAction
 from entitle.core.models import AuditEvent
 

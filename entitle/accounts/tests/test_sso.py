@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from conftest import PASSWORD, actor_of
-from entitle.accounts import sso
 from entitle.accounts.errors import DomainTaken, IssuerUnusable
 from entitle.accounts.models import ExternalIdentity, User
+from entitle.accounts.services import sso
 from entitle.core.audit import AuditAction
 from entitle.core.models import AuditEvent
 from entitle.core.outbound import TargetRefused

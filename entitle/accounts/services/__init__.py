@@ -1,4 +1,8 @@
-"""Every change to companies, users, invitations and API tokens."""
+"""Every change to companies, users, invitations, API tokens and service accounts.
+
+sso.py: companies' identity providers and signing in through them;
+mfa.py: two-factor sign-in (an authenticator app, recovery codes).
+"""
 
 import secrets
 from collections.abc import Iterable

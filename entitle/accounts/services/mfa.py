@@ -42,6 +42,12 @@ class Enrolment:
     qr_svg: str
 
 
+def user_signing_in(user_id: int) -> User | None:
+    """The person between the first step of signing in and the code (the session names them;
+    there is no actor yet)."""
+    return User.objects.filter(pk=user_id, is_active=True).select_related("company").first()
+
+
 def second_factor_required(user: User) -> bool:
     return user.company.require_second_factor
 
