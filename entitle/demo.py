@@ -8,10 +8,10 @@ import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 from django.utils import timezone
-from entitle_client import airgap
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from entitle_client import airgap
 
 from entitle.accounts import scopes
 from entitle.accounts.models import Company, User
@@ -409,6 +409,8 @@ def _load_devices(skus: dict[str, Sku]) -> None:
         device_name="dce-vault",
     )
     airgap_activate(request_text=request_file, actor=olivia, address="198.51.100.3")
+
+
 # --- Integrations: the distributor's webhook, Globex's single sign-on, Sam's second factor,
 # and the vendor's ERP. ---
 

@@ -7,6 +7,7 @@ not show that company. A device is added only for those who may see the installa
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -29,20 +30,28 @@ from entitle.sharing.schemas import TransferOut
 Builder = Callable[[AuditEvent, Actor], dict | None]
 
 
-def _dump(schema, obj) -> dict:
-    return schema.from_orm(obj).model_dump(mode="json")
+@dataclass(frozen=True)
+class _Reader:
+    """Stands for the API request the schemas' resolvers read the reader from."""
+
+    auth: Actor
+
+
+def _dump(schema, obj, actor: Actor) -> dict:
+    """The object as `schema` shows it to `actor` (its resolvers ask `context["request"]`)."""
+    return schema.model_validate(obj, context={"request": _Reader(actor)}).model_dump(mode="json")
 
 
 def _purchase_order(event: AuditEvent, actor: Actor) -> dict | None:
     po = orders.po_list(actor=actor).filter(pk=event.object_id).first()
-    return None if po is None else {"purchase_order": _dump(PurchaseOrderOut, po)}
+    return None if po is None else {"purchase_order": _dump(PurchaseOrderOut, po, actor)}
 
 
 def _voucher(event: AuditEvent, actor: Actor) -> dict | None:
     voucher = locker.voucher_list(actor=actor).filter(pk=event.object_id).first()
     if voucher is None:
         return None
-    data = _dump(VoucherOut, voucher)
+    data = _dump(VoucherOut, voucher, actor)
     # The purchasing entity learns that and when a voucher was redeemed, never by whom.
     if not (actor.is_vendor_staff or voucher.redeemed_by_company_id == actor.company.pk):
         data["redeemed_by_company"] = None
@@ -51,24 +60,37 @@ def _voucher(event: AuditEvent, actor: Actor) -> dict | None:
 
 def _licence_data(licence_id, actor: Actor) -> dict | None:
     licence = licensing.licence_list(actor=actor).filter(pk=licence_id).first()
-    return None if licence is None else {"licence": _dump(LicenceOut, licence)}
+    return None if licence is None else {"licence": _dump(LicenceOut, licence, actor)}
 
 
 def _licence(event: AuditEvent, actor: Actor) -> dict | None:
     return _licence_data(event.object_id, actor)
 
 
-def _device(event: AuditEvent, actor: Actor) -> dict | None:
-    data = _licence_data(event.object_id, actor)
-    device_id = (event.after or {}).get("device")
-    if data is None or not device_id:
-        return data
+def _device_data(public_id: str | None, actor: Actor) -> dict | None:
+    if not public_id:
+        return None
     try:
-        device = licensing.device_get(actor=actor, public_id=device_id)
+        device = licensing.device_get(actor=actor, public_id=public_id)
+        return _dump(DeviceOut, device, actor)
     except NotFound:
         # The licence is shared with this company, its installation is not.
-        return data
-    return {**data, "device": _dump(DeviceOut, device)}
+        return None
+
+
+def _device(event: AuditEvent, actor: Actor) -> dict | None:
+    """The licence, and the device (after a deactivation, the one it left; after a rehost,
+    the new one and the previous one) if the company may see the installation."""
+    data = _licence_data(event.object_id, actor)
+    if data is None:
+        return None
+    before, after = event.before or {}, event.after or {}
+    device = _device_data(after.get("device") or before.get("device"), actor)
+    if device is not None:
+        data["device"] = device
+        if after.get("device") and before.get("device"):
+            data["previous_device"] = _device_data(before["device"], actor)
+    return data
 
 
 def _reminder(event: AuditEvent, actor: Actor) -> dict | None:
@@ -84,7 +106,7 @@ def _reminder(event: AuditEvent, actor: Actor) -> dict | None:
 
 def _transfer(event: AuditEvent, actor: Actor) -> dict | None:
     transfer = sharing.transfer_list(actor=actor).filter(pk=event.object_id).first()
-    return None if transfer is None else {"transfer": _dump(TransferOut, transfer)}
+    return None if transfer is None else {"transfer": _dump(TransferOut, transfer, actor)}
 
 
 def _renewal_request(event: AuditEvent, actor: Actor) -> dict | None:
@@ -97,7 +119,7 @@ def _renewal_request(event: AuditEvent, actor: Actor) -> dict | None:
     if public_id is None:
         return None
     request = renewals.renewal_request_get(actor=actor, public_id=public_id)
-    return {"renewal_request": _dump(RenewalRequestOut, request)}
+    return {"renewal_request": _dump(RenewalRequestOut, request, actor)}
 
 
 BUILDERS: dict[str, Builder] = {
@@ -112,6 +134,8 @@ BUILDERS: dict[str, Builder] = {
     "licence.expiring": _reminder,
     "licence.expired": _reminder,
     "device.activated": _device,
+    "device.deactivated": _device,
+    "device.rehosted": _device,
     "transfer.proposed": _transfer,
     "transfer.accepted": _transfer,
     "transfer.declined": _transfer,

@@ -26,6 +26,9 @@ PUBLIC = {
     ("get", "/api/v1/keys"),
     ("post", "/api/v1/product/activate"),
     ("post", "/api/v1/product/validate"),
+    ("post", "/api/v1/product/deactivate"),
+    ("post", "/api/v1/product/airgap/activate"),
+    ("post", "/api/v1/product/airgap/deactivate"),
 }
 # For portal sessions only: tokens never manage tokens or service accounts.
 SESSION_ONLY = {

@@ -3,6 +3,8 @@ receivers on 127.0.0.1 (which the tests allow as targets)."""
 
 import pytest
 from django.core.management import call_command
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from conftest import actor_of
 from entitle.webhooks.receiver import Receiver
@@ -30,6 +32,8 @@ def drain():
 
     def run() -> None:
         call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+        failed = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
+        assert not failed.exists(), [task.traceback for task in failed]
 
     return run
 

@@ -12,10 +12,17 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import actor_of, new_partner_po, redeem_partner_po
 from entitle.core.outbound import TargetRefused
-from entitle.licensing.services.devices import device_register, licence_assign
+from entitle.licensing.models import Device
+from entitle.licensing.services.devices import (
+    binding_deactivate,
+    device_register,
+    licence_assign,
+    licence_rehost,
+)
 from entitle.licensing.services.licences import licence_create
 from entitle.orders.services import LineInput, po_record
 from entitle.renewals.tasks import sweep_now
+from entitle.sharing.services import delegation_grant
 from entitle.webhooks import catalogue, payloads
 from entitle.webhooks.models import Delivery, DeliveryAttempt, Endpoint
 from entitle.webhooks.receiver import Receiver
@@ -328,3 +335,62 @@ def test_the_renewal_sweep_tells_the_owner_a_licence_is_expiring_then_expired(
     assert owner.received[0].payload["data"]["licence"]["activation_id"] == licence.activation_id
     # The distributor sold it but may not see the licence: the reminder mail is its channel.
     assert all("licence" not in r.payload["type"] for r in distributor.received)
+
+
+def test_device_events_show_the_installation_only_to_those_who_may_see_it(
+    channel, skus, listen, drain
+):
+    owner_actor = redeem_partner_po(new_partner_po(channel, skus), channel)
+    licence = licence_create(
+        actor=owner_actor, sku=skus["PCNS-3Y"], quantity=2, terms=1, idempotency_key="d1"
+    ).licence
+    delegation_grant(
+        actor=owner_actor,
+        email=channel.users["reseller"].email,
+        role="view",
+        activation_id=licence.activation_id,
+    )
+    device_events = ["device.activated", "device.deactivated", "device.rehosted"]
+    _, owner = listen(channel.users["owner"], device_events)
+    _, viewer = listen(channel.users["reseller"], device_events)
+    device = device_register(
+        actor=owner_actor,
+        product=skus["PCNS-3Y"].product,
+        name="pcns-node-7",
+        host_id="HOST-OLD-7",
+        location="Server room C",
+    )
+    licence_assign(
+        actor=owner_actor, activation_id=licence.activation_id, device_public_id=device.public_id
+    )
+    licence_rehost(
+        actor=owner_actor,
+        activation_id=licence.activation_id,
+        device_public_id=device.public_id,
+        host_id="HOST-NEW-7",
+        name="pcns-node-7b",
+    )
+    moved = Device.objects.get(host_id="HOST-NEW-7")
+    binding_deactivate(
+        actor=owner_actor, activation_id=licence.activation_id, device_public_id=moved.public_id
+    )
+    drain()
+    hosts = [(r.payload["type"], r.payload["data"]["device"]["host_id"]) for r in owner.received]
+    assert hosts == [
+        ("device.activated", "HOST-OLD-7"),
+        ("device.activated", "HOST-NEW-7"),  # the rehost binds the new host
+        ("device.rehosted", "HOST-NEW-7"),
+        ("device.deactivated", "HOST-NEW-7"),
+    ]
+    told = {r.payload["type"]: r.payload["data"] for r in owner.received}
+    assert told["device.rehosted"]["previous_device"]["host_id"] == "HOST-OLD-7"
+    # A `view` delegate hears of the licence, never of its installation nor its key.
+    assert [r.payload["type"] for r in viewer.received] == [t for t, _ in hosts]
+    for received in viewer.received:
+        body = received.body.decode()
+        assert (
+            "HOST-" not in body
+            and "Server room" not in body
+            and "device" not in received.payload["data"]
+        )
+        assert received.payload["data"]["licence"]["activation_id"] is None
