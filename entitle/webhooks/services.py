@@ -201,37 +201,42 @@ def _envelope(event_type: str, at: datetime, data: dict) -> dict:
     return {"type": event_type, "timestamp": at.isoformat(), "data": data}
 
 
-def deliveries_create(*, audit_event_id: int, queue: Queue) -> list[Delivery]:
-    """One delivery per endpoint that subscribed to the change's event type and whose company
-    may see the changed object, with the payload as that company sees it. Safe to run twice."""
-    event = AuditEvent.objects.filter(pk=audit_event_id).first()
-    event_type = event and catalogue.event_type_of(event.action, event.after)
-    if event_type is None:
-        return []
-    listening = Endpoint.objects.filter(status=Endpoint.Status.ACTIVE).select_related(
-        "company", "created_by__company"
+def deliveries_create(*, audit_event_ids: list[int], queue: Queue) -> list[Delivery]:
+    """One delivery per change and endpoint that subscribed to the change's event type and
+    whose company may see the changed object, with the payload as that company sees it. Safe
+    to run twice (a change is delivered to an endpoint once)."""
+    events = AuditEvent.objects.filter(pk__in=audit_event_ids).order_by("pk")
+    listening = list(
+        Endpoint.objects.filter(status=Endpoint.Status.ACTIVE).select_related(
+            "company", "created_by__company"
+        )
     )
+    actors = {endpoint.pk: endpoint_actor(endpoint) for endpoint in listening}
     made = []
-    for endpoint in listening:
-        if not endpoint.wants(event_type):
+    for event in events:
+        event_type = catalogue.event_type_of(event.action, event.after)
+        if event_type is None:
             continue
-        actor = endpoint_actor(endpoint)
-        data = actor and payloads.build(event_type, event, actor)
-        if data is None:
-            continue
-        try:
-            with transaction.atomic():
-                delivery = Delivery.objects.create(
-                    endpoint=endpoint,
-                    audit_event=event,
-                    event_type=event_type,
-                    payload=_envelope(event_type, event.occurred_at, data),
-                    next_attempt_at=timezone.now(),
-                )
-                queue(delivery.pk, 1, False, None)
-        except IntegrityError:
-            continue  # fanned out already
-        made.append(delivery)
+        for endpoint in listening:
+            actor = actors[endpoint.pk]
+            if actor is None or not endpoint.wants(event_type):
+                continue
+            data = payloads.build(event_type, event, actor)
+            if data is None:
+                continue
+            try:
+                with transaction.atomic():
+                    delivery = Delivery.objects.create(
+                        endpoint=endpoint,
+                        audit_event=event,
+                        event_type=event_type,
+                        payload=_envelope(event_type, event.occurred_at, data),
+                        next_attempt_at=timezone.now(),
+                    )
+                    queue(delivery.pk, 1, False, None)
+            except IntegrityError:
+                continue  # fanned out already
+            made.append(delivery)
     return made
 
 

@@ -15,10 +15,9 @@ def queue_attempt(delivery_id: int, attempt: int, manual: bool, run_after: datet
 
 
 @task()
-def fan_out(*, audit_event_id: int) -> int:
-    """Make the deliveries of one change (safe to run twice)."""
-    made = services.deliveries_create(audit_event_id=audit_event_id, queue=queue_attempt)
-    return len(made)
+def fan_out(*, audit_event_ids: list[int]) -> int:
+    """Make the deliveries of the changes one transaction committed (safe to run twice)."""
+    return len(services.deliveries_create(audit_event_ids=audit_event_ids, queue=queue_attempt))
 
 
 @task()

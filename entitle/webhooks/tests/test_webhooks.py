@@ -1,14 +1,16 @@
 """Webhooks end to end: real receivers on 127.0.0.1, the database task backend run by the real
 worker, signatures checked with the Standard Webhooks library the documentation names."""
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from conftest import actor_of, new_partner_po, redeem_partner_po
 from entitle.core.outbound import TargetRefused
@@ -394,3 +396,19 @@ def test_device_events_show_the_installation_only_to_those_who_may_see_it(
             and "device" not in received.payload["data"]
         )
         assert received.payload["data"]["licence"]["activation_id"] is None
+
+
+def test_a_transaction_is_fanned_out_by_one_task_and_a_rolled_back_change_by_none(
+    channel, skus, listen, drain
+):
+    _, distributor = listen(channel.users["purchasing"], ["po.recorded"])
+    with transaction.atomic():
+        record_po(channel, skus, "ONE-1")
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            record_po(channel, skus, "GONE-1")
+            raise RuntimeError("the savepoint rolls back")
+        record_po(channel, skus, "ONE-2")
+    assert DBTaskResult.objects.filter(task_path="entitle.webhooks.tasks.fan_out").count() == 1
+    drain()
+    numbers = [r.payload["data"]["purchase_order"]["po_number"] for r in distributor.received]
+    assert sorted(numbers) == ["ONE-1", "ONE-2"]
