@@ -2,11 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
-from entitle.accounts.forms import AdminLoginForm
 from entitle.core import health
-
-# The back office's log-in has the portal's limits on failed attempts.
-admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -30,6 +30,7 @@ from conftest import (
     redeem_partner_po,
 )
 from entitle.accounts.models import User
+from entitle.accounts.scopes import everything_for
 from entitle.accounts.services import api_token_create
 from entitle.core.actor import Actor
 from entitle.demo import load_catalog
@@ -68,7 +69,9 @@ def callers(module_db) -> dict[str, dict[str, str]]:
     )
 
     def token(user) -> dict[str, str]:
-        _, secret = api_token_create(actor=Actor.for_user(user), name="fuzz")
+        _, secret = api_token_create(
+            actor=Actor.for_user(user), name="fuzz", scopes=everything_for(staff=False)
+        )
         return {"Authorization": f"Bearer {secret}"}
 
     staff = Client()

@@ -17,7 +17,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from config.api import api
 from conftest import new_channel, new_company, new_user, new_vendor_staff
 from entitle.accounts.models import User
-from entitle.accounts.services import api_token_create, invitation_create
+from entitle.accounts.services import (
+    api_token_create,
+    invitation_create,
+    service_account_create,
+)
 from entitle.core.actor import Actor
 from entitle.demo import load_catalog
 from entitle.licensing.services.devices import device_register, licence_assign
@@ -26,6 +30,7 @@ from entitle.locker.services import voucher_redeem
 from entitle.orders.services import LineInput, po_fulfil, po_record
 from entitle.renewals.services.partners import partner_listing_save, renewal_request_create
 from entitle.sharing.services import delegation_grant
+from entitle.webhooks.services import endpoint_create, endpoint_test
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +49,9 @@ ROLES = [
 OWNER_IDENTITY = "the owner's identity and contacts"
 INSTALLATION = "the installation (devices, host ids, locations)"
 ORDER_DETAILS = "order details (MSA, prices, the PO email)"
+INTEGRATIONS = "the company's integrations (webhook endpoints, service accounts)"
 MAY_SEE = {
+    INTEGRATIONS: {"owner", "vendor"},
     OWNER_IDENTITY: {"owner", "vendor"},
     INSTALLATION: {"owner", "manage_delegate", "vendor"},
     ORDER_DETAILS: {"purchasing", "vendor"},
@@ -108,7 +115,14 @@ def world(module_db) -> World:
             activation_id=licence.activation_id,
         )
     invitation = invitation_create(actor=owner, email="new.colleague@acme.example")
-    token, _ = api_token_create(actor=owner, name="leak")
+    account = service_account_create(actor=owner, name="Acme secret sync")
+    token, _ = api_token_create(
+        actor=owner, name="leak", service_account_id=account.pk, scopes=["licences:read"]
+    )
+    endpoint, _ = endpoint_create(
+        actor=owner, url="https://93.184.215.14/hooks/acme-secret", event_types=["licence.created"]
+    )
+    delivery = endpoint_test(actor=owner, public_id=endpoint.public_id, queue=lambda *_: None)
     # The distributor is in the partner directory (marking a partner is a back-office edit).
     type(c["purchasing"]).objects.filter(pk=c["purchasing"].pk).update(is_partner=True)
     users["purchasing"].company.refresh_from_db()
@@ -133,9 +147,14 @@ def world(module_db) -> World:
             "delegation": str(delegation.public_id),
             "renewal_request": str(request.public_id),
             "token_id": str(token.pk),
+            "account_id": str(account.pk),
+            "company_id": str(c["owner"].pk),
+            "webhook": str(endpoint.public_id),
+            "delivery": str(delivery.public_id),
             "po_number": po.po_number,
         },
         secrets={
+            INTEGRATIONS: ["hooks/acme-secret", "Acme secret sync"],
             OWNER_IDENTITY: [
                 "Acme Data Centres",
                 "olivia.secret@acme.example",
@@ -199,6 +218,11 @@ PATH_VALUES = [
     (r"", "licence_id", "licence"),
     (r"", "device_id", "device"),
     (r"", "token_id", "token_id"),
+    (r"", "account_id", "account_id"),
+    (r"", "company_id", "company_id"),
+    (r"webhooks/[{<]", "endpoint_id", "webhook"),
+    (r"webhooks/[{<]", "public_id", "webhook"),
+    (r"", "delivery_id", "delivery"),
     # Signed links: a wrong token is the page anyone can reach.
     (r"", "token", None),
     (r"", "uidb64", None),

@@ -23,6 +23,7 @@ from entitle.accounts.schemas import (
 from entitle.core.routing import reads_from_replica
 from entitle.accounts.services import sso
 from entitle.core.errors import NotFound
+from entitle.core.fields import Id
 
 router = Router(tags=["co-workers"])
 # Tokens and service accounts: company administrators, from a portal session only.
@@ -124,7 +125,7 @@ def token_create(request: HttpRequest, payload: TokenIn):
     response={200: TokenOut, **TOKEN_ERRORS},
     summary="Revoke an API token: it stops working at once",
 )
-def token_revoke(request: HttpRequest, token_id: int):
+def token_revoke(request: HttpRequest, token_id: Id):
     return services.api_token_revoke(actor=request.auth, token_id=token_id)
 
 
@@ -156,7 +157,7 @@ def service_account_create(request: HttpRequest, payload: ServiceAccountIn):
     response={200: ServiceAccountOut, **TOKEN_ERRORS},
     summary="Deactivate a service account: its tokens stop working at once",
 )
-def service_account_deactivate(request: HttpRequest, account_id: int):
+def service_account_deactivate(request: HttpRequest, account_id: Id):
     return services.service_account_deactivate(actor=request.auth, account_id=account_id)
 
 
@@ -165,7 +166,7 @@ def service_account_deactivate(request: HttpRequest, account_id: int):
     response={200: IdentityProviderOut, 404: ErrorOut},
     summary="A company's single sign-on set-up (its administrators; vendor staff: any)",
 )
-def identity_provider_get(request: HttpRequest, company_id: int):
+def identity_provider_get(request: HttpRequest, company_id: Id):
     provider = selectors.identity_provider_of(actor=request.auth, company_id=company_id)
     if provider is None:
         raise NotFound("No identity provider is set up for this company.")
@@ -180,7 +181,7 @@ def identity_provider_get(request: HttpRequest, company_id: int):
     "`issuer_unusable`, `url_refused`, `domains_invalid`, `field_required` (422); "
     "`domain_taken` (409).",
 )
-def identity_provider_put(request: HttpRequest, company_id: int, payload: IdentityProviderIn):
+def identity_provider_put(request: HttpRequest, company_id: Id, payload: IdentityProviderIn):
     company = selectors.company_get(actor=request.auth, company_id=company_id)
     sso.provider_save(actor=request.auth, company=company, **payload.dict())
     return selectors.identity_provider_of(actor=request.auth, company_id=company_id)

@@ -1,7 +1,6 @@
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 
@@ -39,9 +38,6 @@ class LoginForm(SignInLimitMixin, AuthenticationForm):
                 "sign-on below.",
                 code="sso_only",
             )
-
-class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
-    """The back office's log-in, with the portal's limits."""
 
 
 class SsoStartForm(forms.Form):

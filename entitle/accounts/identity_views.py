@@ -22,6 +22,7 @@ from django_otp import login as otp_login
 from joserfc.errors import JoseError
 from requests import RequestException
 
+from entitle.accounts import signin
 from entitle.accounts.errors import SsoRefused
 from entitle.accounts.forms import (
     CodeForm,
@@ -42,10 +43,6 @@ PENDING_FOR = timedelta(minutes=10)
 BACKEND = "entitle.accounts.backends.EmailBackend"
 SSO_PROVIDER = "signin.sso_provider"
 SSO_NEXT = "signin.sso_next"
-
-
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _safe_next(request: HttpRequest, url: str | None) -> str:
@@ -181,12 +178,17 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         try:
             if enrolling:
                 codes = mfa.enrolment_confirm(
-                    user=user, device_id=enrolment.device.pk, code=code, client=_client(request)
+                    user=user,
+                    device_id=enrolment.device.pk,
+                    code=code,
+                    client=signin.client_of(request),
                 )
                 device = enrolment.device
             else:
                 codes = None
-                device = mfa.second_factor_verify(user=user, code=code, client=_client(request))
+                device = mfa.second_factor_verify(
+                    user=user, code=code, client=signin.client_of(request)
+                )
         except DomainError as error:
             show_domain_error(form, error)
             status = error.status
@@ -241,7 +243,7 @@ def security_enrol(request: HttpRequest) -> HttpResponse:
                 user=user,
                 device_id=enrolment.device.pk,
                 code=form.cleaned_data["code"],
-                client=_client(request),
+                client=signin.client_of(request),
             )
         except DomainError as error:
             show_domain_error(form, error)
@@ -281,7 +283,7 @@ def security_disable(request: HttpRequest) -> HttpResponse:
     return _with_code(
         request,
         lambda code: mfa.second_factor_disable(
-            actor=request.actor, code=code, client=_client(request)
+            actor=request.actor, code=code, client=signin.client_of(request)
         ),
         "Two-factor sign-in is off.",
     )
@@ -293,7 +295,7 @@ def security_recovery_codes(request: HttpRequest) -> HttpResponse:
     return _with_code(
         request,
         lambda code: mfa.recovery_codes_renew(
-            actor=request.actor, code=code, client=_client(request)
+            actor=request.actor, code=code, client=signin.client_of(request)
         ),
         "",
     )

@@ -5,7 +5,19 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from entitle.core import links
-from entitle.core.fields import Email, InputSchema, Name, Password, Token
+from entitle.core.fields import (
+    Code,
+    Email,
+    Flag,
+    Id,
+    InputSchema,
+    Line,
+    Moment,
+    Name,
+    Password,
+    Token,
+    Url,
+)
 
 
 class ErrorOut(Schema):
@@ -72,13 +84,15 @@ class CompanyOut(Schema):
     country: str
 
 
-class TokenIn(Schema):
-    name: str
-    scopes: list[str] = Field(..., description="See the TokenAuth security scheme for the list.")
-    service_account: int | None = Field(
+class TokenIn(InputSchema):
+    name: Name
+    scopes: list[Code] = Field(
+        ..., max_length=40, description="See the TokenAuth security scheme for the list."
+    )
+    service_account: Id | None = Field(
         None, description="Act as this service account (`GET /service-accounts`) instead of you."
     )
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class TokenOut(Schema):
@@ -110,10 +124,10 @@ class TokenCreatedOut(TokenOut):
     secret: str = Field(..., description="Shown here once and never again.")
 
 
-class ServiceAccountIn(Schema):
-    name: str
+class ServiceAccountIn(InputSchema):
+    name: Name
     role: Literal["admin", "member"] = "member"
-    back_office: bool = Field(False, description="Vendor staff only: may hold back-office scopes.")
+    back_office: Flag = Field(False, description="Vendor staff only: may hold back-office scopes.")
 
 
 class ServiceAccountOut(Schema):
@@ -125,13 +139,15 @@ class ServiceAccountOut(Schema):
     created_at: datetime = Field(..., alias="date_joined")
 
 
-class IdentityProviderIn(Schema):
-    issuer: str = Field(..., description="The OpenID Connect issuer URL (https).")
-    client_id: str
-    client_secret: str | None = Field(None, description="Leave out to keep the saved one.")
-    domains: list[str] = Field(..., description="E-mail domains that sign in through it.")
-    sso_only: bool = Field(False, description="Turn passwords off for the company's people.")
-    enabled: bool = True
+class IdentityProviderIn(InputSchema):
+    issuer: Url = Field(..., description="The OpenID Connect issuer URL (https).")
+    client_id: Line
+    client_secret: Token | None = Field(None, description="Leave out to keep the saved one.")
+    domains: list[Line] = Field(
+        ..., max_length=50, description="E-mail domains that sign in through it."
+    )
+    sso_only: Flag = Field(False, description="Turn passwords off for the company's people.")
+    enabled: Flag = True
 
 
 class IdentityProviderOut(Schema):

@@ -138,6 +138,8 @@ HostId = text(128)
 Token = text(500)
 # A line of text: a location, a reason, a summary.
 Line = text(200)
+# A URL the server will call (a webhook endpoint, an identity provider).
+Url = text(500)
 # An e-mail address (its format is the service's to check, with DOMAIN.md's messages).
 Email = text(254)
 # An idempotency key, a nonce: printable ASCII the client chose.

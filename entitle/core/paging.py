@@ -9,14 +9,17 @@ with no cursor.
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import QuerySet
+from pydantic import Field
 
 from entitle.core.errors import DomainError
 
 MAX_LIMIT = 200
 Order = Literal["newest", "oldest"]
+# A cursor as a query parameter: bounded, printable ASCII.
+Cursor = Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
 class CursorInvalid(DomainError):

@@ -6,7 +6,7 @@ from ninja import Header, Router
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
-from entitle.core.fields import Code, Key
+from entitle.core.fields import Code, Key, Reference
 from entitle.core.routing import reads_from_replica
 from entitle.locker import selectors, services
 from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
@@ -59,7 +59,7 @@ def voucher_redeem(
     description="Errors: `vendor_staff_only` (403), `voucher_not_found` (404), "
     "`voucher_redeemed` (409). Voiding a void voucher changes nothing.",
 )
-def voucher_void(request: HttpRequest, code: str):
+def voucher_void(request: HttpRequest, code: Reference):
     voucher = selectors.voucher_get(actor=request.auth, code=code)
     return services.voucher_void(actor=request.auth, voucher_id=voucher.pk)
 

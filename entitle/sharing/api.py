@@ -123,7 +123,7 @@ for _name, _service in [
 )
 def company_activity(
     request: HttpRequest,
-    cursor: str | None = None,
+    cursor: paging.Cursor | None = None,
     limit: int = Query(50, ge=1, le=paging.MAX_LIMIT),
     order: paging.Order = "newest",
 ):

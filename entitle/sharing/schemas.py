@@ -93,6 +93,7 @@ class ActivityOut(Schema):
     def resolve_after(obj) -> dict | None:
         return redact_event(obj).after
 
+
 class ActivityPageOut(Schema):
     items: list[ActivityOut]
     next_cursor: str | None = Field(

@@ -110,7 +110,7 @@ def endpoint_test(request: HttpRequest, endpoint_id: UUID):
 def delivery_list(
     request: HttpRequest,
     endpoint_id: UUID,
-    cursor: str | None = None,
+    cursor: paging.Cursor | None = None,
     limit: int = Query(50, ge=1, le=paging.MAX_LIMIT),
 ):
     endpoint = selectors.endpoint_get(actor=request.auth, public_id=endpoint_id)

@@ -1,9 +1,10 @@
 """What an endpoint is told about a change: the changed object as its company sees it.
 
 Each payload is built as the endpoint's actor, through the owning app's selector (which starts
-from `visible_to`, so an object the company may not see yields no delivery at all) and the API
-schema the company would get from the API — so a webhook never carries a field the API would
-not show that company. A device is added only for those who may see the installation.
+from `visible_to`, so an object the company may not see yields no delivery at all, and which
+annotates the field policy's groups) and the API schema the company would get from the API
+(which asks the field policy) — so a webhook never carries a field the API would not show that
+company. A device is added only for those who may see the installation.
 """
 
 from collections.abc import Callable
@@ -48,14 +49,9 @@ def _purchase_order(event: AuditEvent, actor: Actor) -> dict | None:
 
 
 def _voucher(event: AuditEvent, actor: Actor) -> dict | None:
+    # The field policy leaves out who redeemed it for the purchasing entity.
     voucher = locker.voucher_list(actor=actor).filter(pk=event.object_id).first()
-    if voucher is None:
-        return None
-    data = _dump(VoucherOut, voucher, actor)
-    # The purchasing entity learns that and when a voucher was redeemed, never by whom.
-    if not (actor.is_vendor_staff or voucher.redeemed_by_company_id == actor.company.pk):
-        data["redeemed_by_company"] = None
-    return {"voucher": data}
+    return None if voucher is None else {"voucher": _dump(VoucherOut, voucher, actor)}
 
 
 def _licence_data(licence_id, actor: Actor) -> dict | None:

@@ -3,23 +3,27 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from entitle.core.fields import Code, Flag, InputSchema, Line, Url
+
 
 class EventTypeOut(Schema):
     name: str
     description: str
 
 
-class EndpointIn(Schema):
-    url: str = Field(..., description="https:// only; private and local addresses are refused.")
-    event_types: list[str] = Field(..., description="Names from `GET /webhooks/event-types`.")
-    description: str = ""
+class EndpointIn(InputSchema):
+    url: Url = Field(..., description="https:// only; private and local addresses are refused.")
+    event_types: list[Code] = Field(
+        ..., max_length=50, description="Names from `GET /webhooks/event-types`."
+    )
+    description: Line = ""
 
 
-class EndpointPatch(Schema):
-    url: str | None = None
-    event_types: list[str] | None = None
-    description: str | None = None
-    enabled: bool | None = Field(
+class EndpointPatch(InputSchema):
+    url: Url | None = None
+    event_types: list[Code] | None = Field(None, max_length=50)
+    description: Line | None = None
+    enabled: Flag | None = Field(
         None, description="Enable a disabled endpoint (its failure count starts afresh)."
     )
 

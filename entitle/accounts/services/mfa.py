@@ -13,25 +13,22 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.db import transaction
 from django_otp import devices_for_user, verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from entitle.accounts import signin
 from entitle.accounts.errors import SecondFactorInvalid, SecondFactorRequired
 from entitle.accounts.models import Company, User
-from entitle.core import ratelimit
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
-from entitle.core.errors import NotFound, RateLimited
+from entitle.core.errors import NotFound
 from entitle.core.policy import Action
 
 RECOVERY_CODES = 10
 APP = "Authenticator app"
 RECOVERY = "Recovery codes"
-LIMIT_WINDOW = 900
-LIMITED = "Too many attempts to sign in. Please wait a few minutes and try again."
 
 
 @dataclass(frozen=True)
@@ -65,24 +62,14 @@ def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def _limit(user: User, client: str) -> None:
-    """Codes are sign-in attempts: limited per (account, client) and per client."""
-    limits = settings.ENTITLE
-    try:
-        ratelimit.hit(
-            f"login:email:{user.email}:{client}",
-            limit=limits["LOGIN_RATE_EMAIL"],
-            window_seconds=LIMIT_WINDOW,
-            message=LIMITED,
-        )
-        ratelimit.hit(
-            f"login:client:{client}",
-            limit=limits["LOGIN_RATE_CLIENT"],
-            window_seconds=LIMIT_WINDOW,
-            message=LIMITED,
-        )
-    except RateLimited as error:
-        raise RateLimited(LIMITED) from error
+def _check_limit(user: User, client: str) -> None:
+    """Codes are sign-in attempts: wrong ones count as failed sign-ins of the account from
+    that client (`entitle.accounts.signin`), whose limits block the guesser, not the owner."""
+    signin.check(client=client, account=user.email)
+
+
+def _failed(user: User, client: str) -> None:
+    signin.failed(client=client, account=user.email)
 
 
 def _qr_svg(uri: str) -> str:
@@ -106,7 +93,7 @@ def enrolment_begin(*, user: User, device_id: int | None = None) -> Enrolment:
 def enrolment_confirm(*, user: User, device_id: int, code: str, client: str) -> list[str]:
     """Turn two-factor sign-in on with the first code of the app; returns the recovery codes
     (shown once)."""
-    _limit(user, client)
+    _check_limit(user, client)
     with transaction.atomic():
         device = (
             TOTPDevice.objects.select_for_update()
@@ -114,6 +101,7 @@ def enrolment_confirm(*, user: User, device_id: int, code: str, client: str) -> 
             .first()
         )
         if device is None or not device.verify_token((code or "").strip()):
+            _failed(user, client)
             raise SecondFactorInvalid()
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -159,7 +147,7 @@ def second_factor_verify(*, user: User, code: str, client: str):
     """The device that accepts the code (the app's current code, or an unused recovery code,
     which is then used up), or SecondFactorInvalid. django-otp also slows down a device after
     wrong codes, and refuses a TOTP code used once already."""
-    _limit(user, client)
+    _check_limit(user, client)
     code = "".join((code or "").split())
     for device in devices_for_user(user, confirmed=True):
         verified = verify_token(user, device.persistent_id, code)
@@ -174,6 +162,7 @@ def second_factor_verify(*, user: User, code: str, client: str):
                 after={"recovery_codes_left": verified.token_set.count()},
             )
         return verified
+    _failed(user, client)
     raise SecondFactorInvalid()
 
 

@@ -96,7 +96,7 @@ def test_a_recovery_code_works_once(acme_member):
 def test_wrong_codes_are_limited_per_account_and_client_like_passwords(
     acme_member, settings, clock
 ):
-    settings.ENTITLE = {**settings.ENTITLE, "LOGIN_RATE_EMAIL": 4}
+    settings.ENTITLE = {**settings.ENTITLE, "LOGIN_FAILURES_PER_ACCOUNT": 4}
     device, _ = enrolled(acme_member)
     clock.shift(30)
     guesser = Client(REMOTE_ADDR="203.0.113.7")
@@ -104,7 +104,7 @@ def test_wrong_codes_are_limited_per_account_and_client_like_passwords(
     for _ in range(4):
         guesser.post("/login/code/", {"code": "000000"})
     limited = guesser.post("/login/code/", {"code": code_of(device)})
-    assert "Too many attempts to sign in." in limited.content.decode()
+    assert "Too many failed attempts to sign in from here." in limited.content.decode()
     assert not signed_in(guesser)
     owner = Client(REMOTE_ADDR="198.51.100.1")
     password_step(owner, "sam@acme.example")
