@@ -4,6 +4,7 @@ The commands and the exported variables are read from the README itself, so that
 an operator is what this test runs; the test only supplies its own values for the variables.
 """
 
+import base64
 import http.cookiejar
 import json
 import os
@@ -22,6 +23,7 @@ import psycopg
 import pytest
 import redis
 from django.db import connection
+from django_otp.oath import TOTP
 
 pytestmark = pytest.mark.postgres
 
@@ -142,6 +144,18 @@ def test_the_readme_takes_an_empty_database_to_a_portal_one_can_log_in_to(operat
         vendor = setup[setup.index("--vendor") + 1]
         portal = log_in(url, email, PASSWORD)
         assert vendor in portal.open(f"{url}/").read().decode()
+        # The back office asks staff for a second factor first: set up an authenticator app.
+        assert portal.open(f"{url}/admin/").geturl() == f"{url}/settings/security/"
+        enrol = portal.open(f"{url}/settings/security/enrol/").read().decode()
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', enrol).group(1)
+        code = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8))).token()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', enrol).group(1)
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "code": f"{code:06d}"})
+        portal.open(
+            urllib.request.Request(
+                f"{url}/settings/security/enrol/", data=data.encode(), headers={"Referer": url}
+            )
+        )
         back_office = portal.open(f"{url}/admin/")
         assert back_office.geturl() == f"{url}/admin/"  # not sent to a log-in page
         assert "Entitle back office" in back_office.read().decode()

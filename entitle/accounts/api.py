@@ -20,10 +20,10 @@ from entitle.accounts.schemas import (
     TokenIn,
     TokenOut,
 )
-from entitle.core.routing import reads_from_replica
 from entitle.accounts.services import sso
 from entitle.core.errors import NotFound
 from entitle.core.fields import Id
+from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["co-workers"])
 # Tokens and service accounts: company administrators, from a portal session only.

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from conftest import verify_session
 from entitle.accounts.models import Company, User
 from entitle.catalog.models import Product, Sku
 from entitle.core.models import AuditEvent
@@ -76,9 +77,11 @@ def test_a_fresh_install_gets_a_vendor_its_staff_and_the_catalog(password):
     assert set(
         AuditEvent.objects.filter(action="sku.created").values_list("actor_user", flat=True)
     ) == {ada.pk}
-    # And Ada can log in to the back office.
+    # And Ada can log in, and reach the back office once signed in with a second factor.
     client = Client()
     assert client.login(username="ada@example.com", password=PASSWORD)
+    assert client.get("/admin/").status_code == 302
+    verify_session(client, User.objects.get(email="ada@example.com"))
     assert client.get("/admin/").status_code == 200
 
 
