@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "entitle.sharing",
     "entitle.renewals",
     "entitle.webhooks",
+    "entitle.dashboard",
+    "entitle.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +107,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "entitle.access.context_processors.actor",
+                "entitle.dashboard.context_processors.navigation",
+                "entitle.dashboard.context_processors.registration",
             ],
+            # Dates, money and icons look the same on every page without a {% load %}.
+            "builtins": ["entitle.core.templatetags.portal"],
         },
     }
 ]
@@ -136,6 +142,10 @@ else:
         # Lets the few hand-prepared hot queries (product validation) be prepared once per
         # connection; Django's own queries bind on the client and are not affected.
         database.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+        # No JIT compilation: the portal's queries are short, and the planner's cost estimates
+        # for the policy's EXISTS filters over large tables are high enough to make PostgreSQL
+        # spend hundreds of milliseconds compiling a query that runs in tens.
+        database["OPTIONS"].setdefault("options", "-c jit=off")
 if TESTING and "replica" not in DATABASES:
     # The router's tests read from a second database that never receives writes: a replica that
     # has stopped replaying. It is created only for the tests that ask for it.
@@ -193,6 +203,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One way to write a date on every screen ("24 Dec 2027"): `|date` in templates and
+# `django.utils.formats.date_format` in code read it from config/formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -229,6 +242,8 @@ ENTITLE = {
     # client address, in fifteen minutes; past either, that client is refused until it ends.
     "LOGIN_FAILURES_PER_ACCOUNT": env.int("ENTITLE_LOGIN_FAILURES_PER_ACCOUNT", default=10),
     "LOGIN_FAILURES_PER_CLIENT": env.int("ENTITLE_LOGIN_FAILURES_PER_CLIENT", default=100),
+    # The currency of every price (ISO 4217 code), shown with each amount.
+    "CURRENCY": env.str("ENTITLE_CURRENCY", default="EUR"),
     # The direct price is the partner price times this premium.
     "DIRECT_PREMIUM": env.str("ENTITLE_DIRECT_PREMIUM", default="1.20"),
     # Voucher codes one user, and one company, may try in ten minutes.

@@ -1,5 +1,6 @@
 """The demo world that `entitle demo` loads: loading it twice changes nothing."""
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -27,10 +28,12 @@ from entitle.accounts.services import (
 from entitle.accounts.services.sso import provider_save
 from entitle.catalog.models import Product, Sku
 from entitle.catalog.services import product_create, sku_create
+from entitle.core import counters
 from entitle.core.actor import Actor
+from entitle.licensing import product_http
 from entitle.licensing.models import Device, Licence
 from entitle.licensing.services.devices import device_register, licence_assign, licence_rehost
-from entitle.licensing.services.licences import licence_create
+from entitle.licensing.services.licences import licence_create, licence_renew
 from entitle.licensing.services.product import (
     ProductRequest,
     airgap_activate,
@@ -307,6 +310,46 @@ def _load_history(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
             )
 
 
+def _load_year(companies: dict[str, Company], skus: dict[str, Sku]) -> None:
+    """A year of business for Home's charts: PowerChute bought through Northwind and Bluebird,
+    one licence renewed five months ago, another ending in five months."""
+    if PurchaseOrder.objects.filter(po_number="NW-2025-0601").exists():
+        return
+    staff = Actor.for_user(User.objects.get(email="staff@entitle.example"))
+    olivia = Actor.for_user(User.objects.get(email="olivia@acme.example"))
+    with _at(520):
+        po = po_record(
+            actor=staff,
+            po_number="NW-2025-0601",
+            msa_reference="MSA-NW-2024",
+            po_email="orders@northwind.example",
+            channel="partner",
+            purchasing_entity=companies["Northwind Distribution"],
+            reseller=companies["Bluebird IT Resellers"],
+            owner=companies["Acme Data Centres"],
+            installer=companies["Initech Managed Services"],
+            lines=[LineInput(skus["PCNS-1Y"], 30)],
+        )
+        po_fulfil(actor=staff, public_id=po.public_id)
+        voucher_redeem(
+            actor=olivia, code=po.lines.get().voucher.code, idempotency_key="demo-year-redeem"
+        )
+    with _at(500):
+        renewed = licence_create(
+            actor=olivia, sku=skus["PCNS-1Y"], quantity=10, terms=1, idempotency_key="demo-y1"
+        ).licence
+    with _at(200):
+        # Ends in about five months: in the partners' renewal pipeline.
+        licence_create(
+            actor=olivia, sku=skus["PCNS-1Y"], quantity=5, terms=1, idempotency_key="demo-y2"
+        )
+    with _at(150):
+        # Renewed early, a month before its end: no day lost.
+        licence_renew(
+            actor=olivia, activation_id=renewed.activation_id, terms=1, idempotency_key="demo-y3"
+        )
+
+
 def _load_sharing() -> None:
     """Acme lets its installer manage the PowerChute licence of pcns-node-01, and its reseller
     view it; and offers its grace-period licence to Globex."""
@@ -509,6 +552,24 @@ def second_factor() -> SecondFactor:
     return SecondFactor(sam.email, key, code or "none left")
 
 
+def _load_validations() -> None:
+    """The Leeds Data Center Expert has asked the server every few hours since it moved:
+    Home charts the validations per day for vendor staff."""
+    today = timezone.localdate()
+    if counters.daily(product_http.VALIDATIONS, days=[today])[today]:
+        return
+    licence = Licence.objects.get(bindings__device__name="dce-leeds-02", bindings__ended_at=None)
+    body = json.dumps({"activation_id": licence.activation_id, "host_id": "00:C0:B7:5A:02:12"})
+    for days_ago in range(11, -1, -1):
+        for hour in (2, 8, 14, 20)[: 2 + days_ago % 3]:
+            moment = (timezone.now() - timedelta(days=days_ago)).replace(hour=hour, minute=5)
+            if moment > timezone.now():
+                continue
+            with time_machine.travel(moment):
+                product_http.respond("validate", body.encode(), "application/json", "203.0.113.25")
+    counters.flush()
+
+
 def unredeemed_vouchers() -> list[Voucher]:
     return list(
         Voucher.objects.filter(status=Voucher.Status.UNREDEEMED)
@@ -549,8 +610,10 @@ def load(*, webhook_url: str | None = None, issuer: str | None = None) -> list[D
         _load_second_factor()
         _load_erp()
         _load_history(companies, skus)
+        _load_year(companies, skus)
         _load_orders(companies, skus)
         _load_sharing()
         _load_renewals(companies)
         _load_devices(skus)
+        _load_validations()
     return USERS

@@ -12,6 +12,7 @@ from entitle.accounts.forms import InviteForm, JoinForm, ServiceAccountForm, Tok
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.routing import reads_from_replica
+from entitle.core.text import possessive
 
 COWORKERS = "accounts/coworkers.html"
 
@@ -115,7 +116,8 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 status = error.status
             else:
                 login(request, user, backend="entitle.accounts.backends.EmailBackend")
-                messages.success(request, f"Welcome to {user.company.name}'s portal, {user.name}.")
+                portal = possessive(user.company.name)
+                messages.success(request, f"Welcome to {portal} portal, {user.name}.")
                 return redirect(request.GET.get("next") or reverse("portal:home"))
         else:
             status = 422

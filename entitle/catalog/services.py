@@ -8,7 +8,8 @@ from entitle.catalog.errors import CatalogDuplicate, CatalogInvalid
 from entitle.catalog.models import Product, Sku, default_reminder_days
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
-from entitle.core.policy import require_vendor_staff
+from entitle.core.errors import NotFound
+from entitle.core.policy import Action, require_vendor_staff
 from entitle.core.units import has_cents_only
 
 
@@ -21,6 +22,19 @@ def _clean_reminder_days(days: list[int] | None) -> list[int]:
             field="reminder_days",
         )
     return sorted(set(days), reverse=True)
+
+
+def _clean_price(partner_price: Decimal | str) -> Decimal:
+    try:
+        price = Decimal(str(partner_price))
+    except InvalidOperation as exc:
+        raise CatalogInvalid("The partner price must be a number.", field="partner_price") from exc
+    if not price.is_finite() or not has_cents_only(price) or price < 0:
+        raise CatalogInvalid(
+            "The partner price must be zero or more, with at most two decimal places.",
+            field="partner_price",
+        )
+    return price
 
 
 def _product_state(product: Product) -> dict:
@@ -102,15 +116,7 @@ def sku_create(
 ) -> Sku:
     if actor is not None:
         require_vendor_staff(actor)
-    try:
-        price = Decimal(str(partner_price))
-    except InvalidOperation as exc:
-        raise CatalogInvalid("The partner price must be a number.", field="partner_price") from exc
-    if not has_cents_only(price) or price < 0:
-        raise CatalogInvalid(
-            "The partner price must be zero or more, with at most two decimal places.",
-            field="partner_price",
-        )
+    price = _clean_price(partner_price)
     if term_days < 1:
         raise CatalogInvalid("The term must be at least one day.", field="term_days")
     if not code.strip():
@@ -138,4 +144,93 @@ def sku_create(
             )
     except IntegrityError as exc:
         raise CatalogDuplicate("A SKU with this code exists already.", field="code") from exc
+    return sku
+
+
+def _sku_state(sku: Sku) -> dict:
+    return {
+        "code": sku.code,
+        "name": sku.name,
+        "partner_price": str(sku.partner_price),
+        "is_active": sku.is_active,
+    }
+
+
+def product_update(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    description: str,
+    quantity_unit: str,
+    renewable_after_expiry: bool,
+    grace_days: int,
+    warn_days: int,
+    reminder_days: list[int],
+) -> Product:
+    """Change a product's name and licence policy (its code, which licence files carry,
+    stays). A licence's status follows the new warning and grace days from now on."""
+    require_vendor_staff(actor)
+    if not name.strip():
+        raise CatalogInvalid("A product needs a name.", field="name")
+    if grace_days < 0 or warn_days < 0:
+        raise CatalogInvalid("Grace and warning days cannot be negative.", field="grace_days")
+    days = _clean_reminder_days(reminder_days)
+    try:
+        with transaction.atomic():
+            try:
+                product = (
+                    Product.objects.visible_to(actor, Action.CHANGE)
+                    .select_for_update()
+                    .get(code=code)
+                )
+            except Product.DoesNotExist as exc:
+                raise NotFound("No such product.") from exc
+            before = _product_state(product)
+            product.name = name.strip()
+            product.description = description
+            product.quantity_unit = quantity_unit.strip() or product.quantity_unit
+            product.renewable_after_expiry = renewable_after_expiry
+            product.grace_days = grace_days
+            product.warn_days = warn_days
+            product.reminder_days = days
+            product.save()
+            record(
+                actor=actor,
+                action=AuditAction.PRODUCT_CHANGED,
+                obj=product,
+                company=None,
+                before=before,
+                after=_product_state(product),
+            )
+    except IntegrityError as exc:
+        raise CatalogDuplicate("A product with this name exists already.", field="name") from exc
+    return product
+
+
+def sku_update(
+    *, actor: Actor, code: str, name: str, partner_price: Decimal | str, is_active: bool
+) -> Sku:
+    """Change a SKU's name, partner price (and so its direct price) or whether it is sold.
+    Its term stays: credits already issued are credits of that term."""
+    require_vendor_staff(actor)
+    price = _clean_price(partner_price)
+    with transaction.atomic():
+        try:
+            sku = Sku.objects.visible_to(actor, Action.CHANGE).select_for_update().get(code=code)
+        except Sku.DoesNotExist as exc:
+            raise NotFound("No such SKU.") from exc
+        before = _sku_state(sku)
+        sku.name = name.strip() or sku.name
+        sku.partner_price = price
+        sku.is_active = is_active
+        sku.save(update_fields=["name", "partner_price", "is_active"])
+        record(
+            actor=actor,
+            action=AuditAction.SKU_CHANGED,
+            obj=sku,
+            company=None,
+            before=before,
+            after=_sku_state(sku),
+        )
     return sku

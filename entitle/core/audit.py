@@ -213,7 +213,7 @@ def owner_hidden(events, *, owner_id: int, reader: Actor) -> list[AuditEvent]:
     for event in events:
         if event.actor_company_id == owner_id:
             event.actor_user = event.actor_company = None
-            event.actor_label = "The licence owner"
+            event.actor_label = "The license owner"
     return events
 
 

@@ -7,6 +7,8 @@ DOMAIN.md: "Credits are decimal with two places"; "a licence covers every day be
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.utils.formats import date_format
+
 CENT = Decimal("0.01")
 
 
@@ -34,3 +36,11 @@ def has_cents_only(value: Decimal) -> bool:
 def valid_through(end: date) -> date:
     """The last day covered by something that ends on `end` (the first day not covered)."""
     return end - timedelta(days=1)
+
+
+def valid_through_text(end: date | str) -> str:
+    """ "23 Dec 2027": the last day a licence ending on `end` (the first day not covered, a
+    date or its ISO text) covers, written as every screen writes dates."""
+    if isinstance(end, str):
+        end = date.fromisoformat(end)
+    return date_format(valid_through(end))

@@ -2,9 +2,8 @@ from django.urls import path
 
 from entitle.core import views
 
-app_name = "portal"
-
+# Part of the portal's namespace (`portal:`), together with Home (entitle/dashboard/urls.py):
+# config/urls.py mounts both.
 urlpatterns = [
-    path("", views.home, name="home"),
     path("activity/", views.company_activity, name="activity"),
 ]

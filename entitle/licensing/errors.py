@@ -3,7 +3,7 @@ from entitle.core.errors import Conflict, DomainError, NotFound
 
 class LicenceNotFound(NotFound):
     code = "licence_not_found"
-    default_message = "No licence with this Activation ID."
+    default_message = "No license with this Activation ID."
 
 
 class DeviceNotFound(NotFound):
@@ -30,12 +30,12 @@ class RenewalNotAllowed(Conflict):
 
 class LicenceSuspended(Conflict):
     code = "licence_suspended"
-    default_message = "This licence is suspended by the vendor. Please contact the vendor."
+    default_message = "This license is suspended by the vendor. Please contact the vendor."
 
 
 class LicenceExpired(Conflict):
     code = "licence_expired"
-    default_message = "This licence has expired. Renew it first."
+    default_message = "This license has expired. Renew it first."
 
 
 class DeviceInvalid(DomainError):
@@ -54,12 +54,12 @@ class AssignmentRefused(Conflict):
 
 class NoLicenceFile(NotFound):
     code = "no_licence_file"
-    default_message = "No licence file has been issued for this licence on this device yet."
+    default_message = "No license file has been issued for this license on this device yet."
 
 
 class NoLicenceOnDevice(NotFound):
     code = "licence_not_on_device"
-    default_message = "This licence is not active on this device."
+    default_message = "This license is not active on this device."
 
 
 class RehostLimit(Conflict):
@@ -75,5 +75,5 @@ class AirGapFileInvalid(DomainError):
 class AirGapProofRefused(Conflict):
     code = "deactivation_proof_refused"
     default_message = (
-        "This deactivation proof was not made by the installation the licence is active on."
+        "This deactivation proof was not made by the installation the license is active on."
     )

@@ -15,6 +15,26 @@ class ConsumingForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("quote", "Quote"), ("apply", "Apply")], widget=forms.HiddenInput, initial="quote"
     )
+    # What the price shown was for: spending applies only to what the person saw priced.
+    quoted = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def fingerprint(self, values: dict | None = None) -> str:
+        """The request as priced: every visible field's value (the cleaned data by default;
+        `values` for a form shown already priced)."""
+        values = self.cleaned_data if values is None else values
+        return "|".join(
+            f"{name}={values.get(name)}"
+            for name in self.fields
+            if name not in ("idempotency_key", "action", "quoted")
+        )
+
+    def confirms_quote(self) -> bool:
+        return self.cleaned_data.get("quoted") == self.fingerprint()
+
+    def remember_quote(self) -> None:
+        """Carry the priced request in the form, for the button that spends."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("quoted")] = self.fingerprint()
 
 
 class CreateLicenceForm(ConsumingForm):
@@ -57,14 +77,34 @@ class DeviceForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    licence = forms.ChoiceField(label="Licence")
+    licence = forms.ChoiceField(label="License")
 
     def __init__(self, *args, licences, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["licence"].choices = [
+        # Nothing chosen for the person: the licence a device gets is a decision.
+        self.fields["licence"].choices = [("", "Choose a license")] + [
             (
                 str(licence.public_id),
                 f"{licence.activation_id} · {licence.sku.code} × {licence.quantity}",
+            )
+            for licence in licences
+        ]
+
+
+class RenewWithCreditsForm(ConsumingForm):
+    """Digital Vouchers → select credits → Renew/Extend License: the licence to renew with
+    them, and for how many terms."""
+
+    licence = forms.ChoiceField(label="Activation ID")
+    terms = forms.IntegerField(min_value=1, max_value=10, initial=1, label="Term periods")
+
+    def __init__(self, *args, licences, sku, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["licence"].choices = [("", "Choose the Activation ID")] + [
+            (
+                str(licence.public_id),
+                f"{licence.activation_id} · quantity {licence.quantity}: "
+                f"{licence.quantity} credits per term of {sku.term_days} days",
             )
             for licence in licences
         ]

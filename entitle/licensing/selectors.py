@@ -21,7 +21,7 @@ from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, RestrictedPrefetch, visible_ids
-from entitle.licensing.arithmetic import StatusAt, status_at
+from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.errors import (
     DeviceNotFound,
     LicenceNotFound,
@@ -43,6 +43,47 @@ def licence_status(licence: Licence, on: date | None = None) -> StatusAt:
         warn_days=product.warn_days,
         grace_days=product.grace_days,
         suspended=licence.is_suspended,
+    )
+
+
+@dataclass(frozen=True)
+class Permits:
+    """What the actor may do with a licence today, as its menus offer it: only what its role
+    allows (the owner and `manage` delegates act; `view` delegates and vendor staff look) and
+    what the licence's state allows (nothing but a new subscription once a product that cannot
+    be renewed after expiry has expired; no increase past the end date; nothing while
+    suspended)."""
+
+    act: bool = False
+    increase: bool = False
+    renew: bool = False
+    new_subscription: bool = False
+    assign: bool = False
+    download: bool = False
+    share: bool = False
+    history: bool = False
+
+
+def licence_permits(licence: Licence, *, actor: Actor, acts: bool, on: date | None = None):
+    """`acts`: whether the actor may act on this licence (the policy's CHANGE: `licence_list`
+    annotates it as `key_visible` for anyone but staff)."""
+    on = on or timezone.localdate()
+    act = acts and not actor.is_vendor_staff
+    if not act:
+        return Permits(history=actor.is_vendor_staff)
+    status = licence_status(licence, on)
+    live = status.status is not LicenceStatus.SUSPENDED
+    ended = on >= licence.end_date
+    renewable = live and (not ended or licence.product.renewable_after_expiry)
+    return Permits(
+        act=True,
+        increase=live and not ended,
+        renew=renewable,
+        new_subscription=live and not renewable,
+        assign=live and status.may_run,
+        download=live,
+        share=licence.owner_id == actor.company.pk,
+        history=True,
     )
 
 

@@ -3,16 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from entitle_client import airgap
 
 from entitle.catalog.selectors import product_get_by_code, product_list, sku_get_by_code, sku_list
+from entitle.core import units
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import Action
 from entitle.core.routing import reads_from_replica
 from entitle.core.views import activity_response
 from entitle.licensing import selectors
+from entitle.licensing.errors import LicenceNotFound
 from entitle.licensing.forms import (
     AirGapForm,
     AssignForm,
@@ -21,10 +24,12 @@ from entitle.licensing.forms import (
     IncreaseForm,
     RehostForm,
     RenewForm,
+    RenewWithCreditsForm,
 )
 from entitle.licensing.models import ConsumptionRecord
+from entitle.licensing.selectors import licence_permits
 from entitle.licensing.services import devices, licences, product
-from entitle.locker.selectors import locker_balances
+from entitle.locker.selectors import credits_of, locker_balances
 
 
 def _outcome(request: HttpRequest, record: ConsumptionRecord, done: str) -> None:
@@ -44,18 +49,29 @@ def licence_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _consuming_page(request, form, template, context, *, quote, apply, done):
-    """Quote first (nothing changes), then apply with the same form: the quote is shown next
-    to the button that spends the credits."""
+def _consuming_page(request, form, template, context, *, quote, apply, done, then=None):
+    """Quote first (nothing changes), then confirm with the same form: the price is shown next
+    to the button that spends the credits, and spending applies only to the request that was
+    priced (a quantity or term changed since gets a new price to confirm)."""
     quoted = None
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            if form.cleaned_data["action"] == "apply":
+            if form.cleaned_data["action"] == "apply" and form.confirms_quote():
                 record = apply(form.cleaned_data)
                 _outcome(request, record, done(record))
+                if then is not None:
+                    return redirect(then(record))
                 return redirect("licensing:detail", licence_id=record.licence.public_id)
+            changed = form.cleaned_data["action"] == "apply"
             quoted = quote(form.cleaned_data)
+            form.remember_quote()
+            if changed:
+                messages.info(
+                    request,
+                    "The request changed since its price was shown: check "
+                    "the new price, then confirm.",
+                )
         except DomainError as error:
             show_domain_error(form, error)
             status = error.status
@@ -64,11 +80,27 @@ def _consuming_page(request, form, template, context, *, quote, apply, done):
     return render(request, template, {**context, "form": form, "quote": quoted}, status=status)
 
 
+def _next_step(text: str, url: str, link: str):
+    """A confirmation that links to the flow's next step."""
+    return format_html('{} <a href="{}">{}</a>', text, url, link)
+
+
+def _renewed(record: ConsumptionRecord):
+    return _next_step(
+        f"License renewed for {record.credits} credits: valid through "
+        f"{units.valid_through_text(record.details['new_end'])}.",
+        reverse("licensing:consumption"),
+        "Next: Consumption History, then download the new license file.",
+    )
+
+
 @login_required
 def licence_create(request: HttpRequest) -> HttpResponse:
     actor = request.actor
     balances = [b for b in locker_balances(actor=actor) if b.balance > 0]
-    form = CreateLicenceForm(request.POST or None, balances=balances)
+    form = CreateLicenceForm(
+        request.POST or None, balances=balances, initial={"sku": request.GET.get("sku")}
+    )
 
     def args(data):
         sku = sku_get_by_code(actor=actor, code=data["sku"])
@@ -83,7 +115,7 @@ def licence_create(request: HttpRequest) -> HttpResponse:
         apply=lambda data: licences.licence_create(
             **args(data), idempotency_key=data["idempotency_key"]
         ),
-        done=lambda record: f"Licence {record.licence.activation_id} created.",
+        done=lambda record: f"License {record.licence.activation_id} created.",
     )
 
 
@@ -114,9 +146,10 @@ def licence_increase(request: HttpRequest, licence_id: str) -> HttpResponse:
             quantity=data["quantity"],
             idempotency_key=data["idempotency_key"],
         ),
-        done=lambda record: (
-            f"Quantity increased to {record.details['to']}. On the Devices tab, "
-            "confirm Add License to apply it to the device."
+        done=lambda record: _next_step(
+            f"Quantity increased to {record.details['to']}.",
+            reverse("licensing:devices") + f"?licence={record.licence.public_id}",
+            "Next: on the Devices tab, expand the device and click Increase License Quantity.",
         ),
     )
 
@@ -146,10 +179,7 @@ def licence_renew(request: HttpRequest, licence_id: str) -> HttpResponse:
         apply=lambda data: licences.licence_renew(
             **args(data), idempotency_key=data["idempotency_key"]
         ),
-        done=lambda record: (
-            f"Licence renewed to {record.details['new_end']}. Download the new "
-            "licence file from the Devices tab."
-        ),
+        done=lambda record: _renewed(record),
     )
 
 
@@ -175,14 +205,26 @@ def device_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Device {device.name} registered.")
             return redirect("licensing:devices")
     owned = selectors.device_list(actor=actor)
-    usable = selectors.licence_list(actor=actor, action=Action.CHANGE)
-    rows = [
-        (
-            device,
-            AssignForm(licences=[lic for lic in usable if lic.product_id == device.product_id]),
-        )
-        for device in owned
+    usable = [
+        licence
+        for licence in selectors.licence_list(actor=actor, action=Action.CHANGE)
+        if licence_permits(licence, actor=actor, acts=True).assign
     ]
+    wanted = request.GET.get("licence", "")
+    opened = request.GET.get("device", "")
+    rows = []
+    for device in owned:
+        on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
+        candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
+        preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
+        rows.append(
+            (
+                device,
+                AssignForm(licences=candidates, initial={"licence": preselect}),
+                # Collapsed, but for the device asked for, or those carrying the licence.
+                str(device.public_id) == opened or wanted in on_device or bool(preselect),
+            )
+        )
     return render(
         request,
         "licensing/devices.html",
@@ -191,11 +233,48 @@ def device_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def can_go_on(licence, device, on_device: set[str]) -> bool:
+    """Whether "Add License" may offer `licence` for `device`: the same product, not already
+    there, a free seat on the licence, and a free device for one-licence-per-device products.
+    It only keeps the choice to what `licence_assign` (which decides) would accept, from the
+    bindings already read."""
+    if licence.product_id != device.product_id or str(licence.public_id) in on_device:
+        return False
+    if licence.product.one_licence_per_device and on_device:
+        return False
+    return len(licence.visible_bindings) < licence.product.max_devices(licence.quantity)
+
+
+@login_required
+def device_increase(request: HttpRequest, device_id, licence_id: str) -> HttpResponse:
+    """Devices → expand the device → Increase License Quantity: the new quantity available
+    on this device, and Add License; or, with none yet, the way to buy more."""
+    device = selectors.device_get(actor=request.actor, public_id=device_id, action=Action.CHANGE)
+    binding = next(
+        (
+            b
+            for b in device.visible_bindings
+            if str(b.licence.public_id) == licence_id or b.licence.activation_id == licence_id
+        ),
+        None,
+    )
+    if binding is None:
+        raise LicenceNotFound()
+    licence = selectors.licence_get(
+        actor=request.actor, activation_id=str(binding.licence.public_id), action=Action.CHANGE
+    )
+    context = {"device": device, "binding": binding, "licence": licence}
+    return render(request, "licensing/device_increase.html", context)
+
+
 @login_required
 @require_POST
 def device_assign(request: HttpRequest, device_id) -> HttpResponse:
     """ "Add License": assign a licence to the device, or apply its new quantity."""
     licence_id = request.POST.get("licence", "")
+    if not licence_id:
+        messages.error(request, "Choose the license to add to the device.")
+        return redirect(f"{reverse('licensing:devices')}?device={device_id}")
     try:
         file = devices.licence_assign(
             actor=request.actor, activation_id=licence_id, device_public_id=device_id
@@ -207,10 +286,14 @@ def device_assign(request: HttpRequest, device_id) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Licence {file.licence.activation_id} added with quantity {file.licence.quantity}: "
-            f"licence file #{file.serial} is ready to download.",
+            _next_step(
+                f"License {file.licence.activation_id} added with quantity "
+                f"{file.licence.quantity}: license file #{file.serial} is ready.",
+                reverse("licensing:file", args=[device_id, file.licence.public_id]),
+                "Download it",
+            ),
         )
-    return redirect("licensing:devices")
+    return redirect(f"{reverse('licensing:devices')}?device={device_id}")
 
 
 @login_required
@@ -221,6 +304,47 @@ def licence_file(request: HttpRequest, device_id, licence_id: str) -> HttpRespon
     response = HttpResponse(file.text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
     return response
+
+
+@login_required
+def renew_with_credits(request: HttpRequest) -> HttpResponse:
+    """Digital Vouchers → select the credits → Renew/Extend License: choose the Activation ID,
+    see what it costs (the licence's quantity in credits per term), Renew License."""
+    actor = request.actor
+    sku = sku_get_by_code(actor=actor, code=request.GET.get("sku", ""))
+    renewable = [
+        licence
+        for licence in selectors.licence_list(actor=actor, action=Action.CHANGE).filter(
+            product=sku.product_id
+        )
+        if licence_permits(licence, actor=actor, acts=True).renew
+    ]
+    form = RenewWithCreditsForm(
+        request.POST or None, licences=renewable, sku=sku, initial={"licence": ""}
+    )
+
+    keys = {str(licence.public_id): licence.activation_id for licence in renewable}
+
+    def args(data):
+        return {
+            "actor": actor,
+            "activation_id": keys[data["licence"]],
+            "terms": data["terms"],
+            "sku": sku,
+        }
+
+    return _consuming_page(
+        request,
+        form,
+        "licensing/renew_with_credits.html",
+        {"sku": sku, "balance": credits_of(actor=actor, sku=sku), "renewable": renewable},
+        quote=lambda data: licences.quote_renew(**args(data)),
+        apply=lambda data: licences.licence_renew(
+            **args(data), idempotency_key=data["idempotency_key"]
+        ),
+        done=_renewed,
+        then=lambda record: reverse("locker:vouchers"),
+    )
 
 
 @login_required
@@ -273,7 +397,7 @@ def device_deactivate(request: HttpRequest, device_id, licence_id: str) -> HttpR
         f"License {binding.licence.activation_id} deactivated on {binding.device.name}: its "
         "seat is free, and the device gets no new license file.",
     )
-    return redirect("licensing:devices")
+    return redirect(f"{reverse('licensing:devices')}?device={device_id}")
 
 
 @login_required
@@ -300,10 +424,15 @@ def licence_rehost(request: HttpRequest, device_id, licence_id: str) -> HttpResp
     else:
         messages.success(
             request,
-            f"License {file.licence.activation_id} moved to host {file.device.host_id} "
-            f"({file.device.name}): licence file #{file.serial} is ready to download.",
+            _next_step(
+                f"License {file.licence.activation_id} moved to host {file.device.host_id} "
+                f"({file.device.name}): license file #{file.serial} is ready.",
+                reverse("licensing:file", args=[file.device.public_id, file.licence.public_id]),
+                "Download it",
+            ),
         )
-    return redirect("licensing:devices")
+        return redirect(f"{reverse('licensing:devices')}?device={file.device.public_id}")
+    return redirect(f"{reverse('licensing:devices')}?device={device_id}")
 
 
 @login_required
@@ -346,7 +475,7 @@ AIRGAP_REFUSALS = {
     "PROOF_REQUIRED": "This deactivation proof was not made by the installation the licence "
     "is active on.",
     "HOST_MISMATCH": "The licence is not active on this host.",
-    "SUSPENDED": "This licence is suspended by the vendor.",
+    "SUSPENDED": "This license is suspended by the vendor.",
     "EXPIRED": "This licence has expired.",
     "NOT_YET_VALID": "This licence is not valid yet.",
 }

@@ -30,21 +30,38 @@ class LineInput:
     unit_price: Decimal | str | None = None
 
 
-def _clean_line(number: int, line: LineInput, channel: str) -> tuple[Sku, int, Decimal]:
+def _line_problems(number: int, line: LineInput, channel: str) -> list[PoInvalid]:
+    """What is wrong with one line; its field is `lines.<number>.<name>` (numbered from 1)."""
+    problems = []
     if not isinstance(line.quantity, int) or line.quantity < 1:
-        raise PoInvalid(f"Line {number}: the quantity must be a whole number of at least 1.")
+        problems.append(
+            PoInvalid(
+                f"Line {number}: the quantity must be a whole number of at least 1.",
+                field=f"lines.{number}.quantity",
+            )
+        )
+    if line.unit_price not in (None, ""):
+        try:
+            price = Decimal(str(line.unit_price))
+        except InvalidOperation:
+            price = None
+        if price is None or not price.is_finite() or not has_cents_only(price) or price < 0:
+            problems.append(
+                PoInvalid(
+                    f"Line {number}: the unit price must be zero or more, with at most two "
+                    "decimals.",
+                    field=f"lines.{number}.unit_price",
+                )
+            )
+    return problems
+
+
+def _clean_line(line: LineInput, channel: str) -> tuple[Sku, int, Decimal]:
     if line.unit_price in (None, ""):
         # Without a price on the order, the list price of the channel applies.
         price = line.sku.direct_price if channel == "direct" else line.sku.partner_price
     else:
-        try:
-            price = Decimal(str(line.unit_price))
-        except InvalidOperation as exc:
-            raise PoInvalid(f"Line {number}: the unit price must be a number.") from exc
-    if not has_cents_only(price) or price < 0:
-        raise PoInvalid(
-            f"Line {number}: the unit price must be zero or more, with at most two decimals."
-        )
+        price = Decimal(str(line.unit_price))
     return line.sku, line.quantity, price
 
 
@@ -108,6 +125,54 @@ def po_place_online(*, actor: Actor, po_number: str, lines: list[LineInput]) -> 
     )
 
 
+def po_problems(
+    *,
+    po_number: str,
+    po_email: str,
+    channel: str,
+    purchasing_entity: Company | None,
+    owner: Company | None,
+    lines: list[LineInput],
+    reseller: Company | None = None,
+) -> list[PoInvalid]:
+    """Everything wrong with a PO about to be recorded, at once, each with the field it
+    belongs to: the back office shows them all next to their fields; recording refuses the
+    first."""
+    problems = []
+    if not (po_number or "").strip():
+        problems.append(PoInvalid("Please enter the PO number.", field="po_number"))
+    try:
+        validate_email((po_email or "").strip().lower())
+    except ValidationError:
+        problems.append(PoInvalid("Please enter a valid PO email address.", field="po_email"))
+    if channel not in PurchaseOrder.Channel.values:
+        problems.append(PoInvalid("The channel must be partner or direct.", field="channel"))
+    elif purchasing_entity is not None and owner is not None:
+        if channel == PurchaseOrder.Channel.DIRECT and (
+            purchasing_entity != owner or reseller is not None
+        ):
+            problems.append(
+                PoInvalid(
+                    "A direct order is placed by the owner itself, with no reseller.",
+                    field="channel",
+                )
+            )
+        if channel == PurchaseOrder.Channel.PARTNER and purchasing_entity == owner:
+            problems.append(
+                PoInvalid(
+                    "A partner order is placed by a partner, not by the owner itself.",
+                    field="channel",
+                )
+            )
+    if any(party is not None and party.is_vendor for party in (purchasing_entity, owner)):
+        problems.append(PoInvalid("The vendor cannot be a party to its own purchase order."))
+    if not lines:
+        problems.append(PoInvalid("A purchase order needs at least one line.", field="lines"))
+    for number, line in enumerate(lines, start=1):
+        problems += _line_problems(number, line, channel)
+    return problems
+
+
 def _record(
     *,
     actor: Actor,
@@ -123,31 +188,20 @@ def _record(
     ordered_on: date | None = None,
     placed_in: str = "",
 ) -> PurchaseOrder:
-    po_number = (po_number or "").strip()
-    if not po_number:
-        raise PoInvalid("Please enter the PO number.", field="po_number")
-    po_email = (po_email or "").strip().lower()
-    try:
-        validate_email(po_email)
-    except ValidationError as exc:
-        raise PoInvalid("Please enter a valid PO email address.", field="po_email") from exc
-    if channel not in PurchaseOrder.Channel.values:
-        raise PoInvalid("The channel must be partner or direct.", field="channel")
-    if channel == PurchaseOrder.Channel.DIRECT and (
-        purchasing_entity != owner or reseller is not None
-    ):
-        raise PoInvalid(
-            "A direct order is placed by the owner itself, with no reseller.", field="channel"
-        )
-    if channel == PurchaseOrder.Channel.PARTNER and purchasing_entity == owner:
-        raise PoInvalid(
-            "A partner order is placed by a partner, not by the owner itself.", field="channel"
-        )
-    if purchasing_entity.is_vendor or owner.is_vendor:
-        raise PoInvalid("The vendor cannot be a party to its own purchase order.")
-    if not lines:
-        raise PoInvalid("A purchase order needs at least one line.", field="lines")
-    cleaned = [_clean_line(n, line, channel) for n, line in enumerate(lines, start=1)]
+    problems = po_problems(
+        po_number=po_number,
+        po_email=po_email,
+        channel=channel,
+        purchasing_entity=purchasing_entity,
+        owner=owner,
+        reseller=reseller,
+        lines=lines,
+    )
+    if problems:
+        raise problems[0]
+    po_number = po_number.strip()
+    po_email = po_email.strip().lower()
+    cleaned = [_clean_line(line, channel) for line in lines]
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -23,7 +23,7 @@ class RenewalRequestAnswered(Conflict):
 
 class NothingToOrder(Conflict):
     code = "nothing_to_order"
-    default_message = "This licence is suspended by the vendor. Please contact the vendor."
+    default_message = "This license is suspended by the vendor. Please contact the vendor."
 
 
 class ListingInvalid(DomainError):

@@ -14,7 +14,7 @@ def _partner_choices(partners: list[Partner]) -> list[tuple[str, str]]:
     choices = [("", "Choose a partner")]
     for partner in partners:
         where = f" ({partner.country})" if partner.country else ""
-        note = " — recommended: sold you this licence" if partner.recommended else ""
+        note = " — recommended: sold this license" if partner.recommended else ""
         choices.append((str(partner.company_id), f"{partner.name}{where}{note}"))
     return choices
 
@@ -105,3 +105,15 @@ class ListingForm(forms.Form):
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["products"].choices = [(p.code, p.name) for p in products]
+
+
+class RegistrationLinkForm(forms.Form):
+    email = forms.EmailField(
+        label="The e-mail address the renewal reminder was sent to",
+        error_messages={
+            "required": "Please enter email address",
+            "invalid": "You have entered an invalid email address. Please re-enter the email "
+            "address.",
+        },
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("partners/listing/", views.listing, name="listing"),
     path("renewals/requests/<uuid:public_id>/", views.renewal_request, name="request"),
     path("renewals/join/<str:token>/", views.register, name="register"),
+    path("renewals/register/", views.register_request, name="register_request"),
 ]

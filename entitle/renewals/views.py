@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from entitle.accounts.errors import AccountExists
 from entitle.accounts.forms import JoinForm
 from entitle.catalog.selectors import product_list, sku_get_by_code, sku_list
+from entitle.core import units
 from entitle.core.errors import DomainError, NotFound
 from entitle.core.forms import show_domain_error
 from entitle.core.policy import Action
@@ -25,12 +26,13 @@ from entitle.renewals.forms import (
     DirectorySearchForm,
     ListingForm,
     PartnerMailForm,
+    RegistrationLinkForm,
     RenewalRequestForm,
     ShopOrderForm,
 )
 from entitle.renewals.models import RenewalKind
 from entitle.renewals.services import partners as partner_services
-from entitle.renewals.services import reminders, shop
+from entitle.renewals.services import registration, reminders, shop
 
 PAGE = "renewals/licence.html"
 DIRECTORY = "renewals/partners.html"
@@ -69,13 +71,14 @@ def _page(
     chosen = {"partner": request.GET["partner"]} if request.GET.get("partner") else {}
     if renew is None:
         skus = sku_list(actor=actor).filter(product=licence.product)
-        renew = RenewForm(skus=skus, initial={"sku": licence.sku.code})
+        renew = RenewForm(skus=skus, initial={"sku": licence.sku.code, "terms": 1})
+        # The page shows the price of one term already: that is what its button confirms.
+        renew.initial["quoted"] = renew.fingerprint(renew.initial)
     context = {
         "options": options,
         "licence": licence,
         "form": renew,
         "quote": quote or options.credits_quote,
-        "shop_form": ShopOrderForm(),
         "ask": ask or RenewalRequestForm(partners=options.partners, initial=chosen),
         "write": write or PartnerMailForm(partners=options.partners, initial=chosen),
     }
@@ -102,10 +105,17 @@ def licence(request: HttpRequest, activation_id: str) -> HttpResponse:
         "sku": sku_get_by_code(actor=actor, code=data["sku"]),
     }
     try:
-        if data["action"] == "apply":
+        if data["action"] == "apply" and form.confirms_quote():
             record = licences.licence_renew(**arguments, idempotency_key=data["idempotency_key"])
         else:
+            if data["action"] == "apply":
+                messages.info(
+                    request,
+                    "The request changed since its price was shown: check the new price, "
+                    "then confirm.",
+                )
             quote = licences.quote_renew(**arguments)
+            form.remember_quote()
             return _page(request, licence.activation_id, renew=form, quote=quote)
     except DomainError as error:
         show_domain_error(form, error)
@@ -115,27 +125,41 @@ def licence(request: HttpRequest, activation_id: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Licence renewed to {record.details['new_end']}. Download the new licence file "
-            "from the Devices tab.",
+            f"License renewed: valid through "
+            f"{units.valid_through_text(record.details['new_end'])}. Download the new "
+            "license file from the Devices tab.",
         )
     return redirect("renewals:licence", activation_id=licence.public_id)
 
 
 @login_required
-@require_POST
 def order_online(request: HttpRequest, activation_id: str) -> HttpResponse:
+    """Order online from the shop, in two steps: what will be ordered and at what price, then
+    the button that places the order (its idempotency key makes a double submit order once)."""
+    actor = request.actor
+    licence = licence_get(actor=actor, activation_id=activation_id, action=Action.CHANGE)
+    if request.method != "POST":
+        context = {
+            "licence": licence,
+            "prices": selectors.Prices(
+                licence.quantity, licence.sku.partner_price, licence.sku.direct_price
+            ),
+            "renewal": selectors.renewal_kind(licence) == RenewalKind.RENEWAL,
+            "form": ShopOrderForm(),
+        }
+        return render(request, "renewals/order_confirm.html", context)
     form = ShopOrderForm(request.POST)
     key = form.cleaned_data["idempotency_key"] if form.is_valid() else ""
     try:
         order = shop.shop_order_place(
-            actor=request.actor, activation_id=activation_id, idempotency_key=key
+            actor=actor, activation_id=licence.activation_id, idempotency_key=key
         )
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
         messages.error(request, error.message)
-        return redirect("renewals:licence", activation_id=activation_id)
-    then = "licence is renewed" if order.kind == RenewalKind.RENEWAL else "new subscription made"
+        return redirect("renewals:licence", activation_id=licence.public_id)
+    then = "license is renewed" if order.kind == RenewalKind.RENEWAL else "new subscription made"
     messages.success(
         request,
         f"Order {order.po.po_number} placed in the shop. Once it is fulfilled, its voucher "
@@ -307,3 +331,27 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
             status = 422
     context = {"form": form, "registration": registration, "login_then": login_then}
     return render(request, "renewals/register.html", context, status=status)
+
+
+def register_request(request: HttpRequest) -> HttpResponse:
+    """ "Register" from the log-in page a renewal link led to: a new registration link goes to
+    the PO email, if it may register (the answer is the same for any address)."""
+    form = RegistrationLinkForm(request.POST or None, initial={"next": request.GET.get("next")})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.registration_link_send(
+                email=form.cleaned_data["email"],
+                next_path=form.cleaned_data["next"],
+                client=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+            status = error.status
+        else:
+            return render(
+                request, "renewals/register_request.html", {"sent": form.cleaned_data["email"]}
+            )
+    elif request.method == "POST":
+        status = 422
+    return render(request, "renewals/register_request.html", {"form": form}, status=status)

@@ -22,4 +22,4 @@ class TransferRefused(Conflict):
 
 class ShareLinkNotFound(NotFound):
     code = "share_link_not_found"
-    default_message = "This link is not valid. Please ask the licence owner to share it again."
+    default_message = "This link is not valid. Please ask the license owner to share it again."

@@ -13,8 +13,15 @@ class ShareForm(forms.Form):
 
 
 class GrantForm(ShareForm):
+    # Nothing is chosen for the owner: sharing every licence must be a decision.
     scope = forms.ChoiceField(
-        label="Share", choices=[("all", "All our licences"), ("po", "The licences of one PO")]
+        label="Share",
+        choices=[
+            ("", "Choose what to share"),
+            ("po", "The licenses of one PO"),
+            ("all", "All our licenses"),
+        ],
+        error_messages={"required": "Choose what to share."},
     )
     po_number = forms.CharField(
         label="PO number (for one PO)",

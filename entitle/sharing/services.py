@@ -271,7 +271,7 @@ def transfer_propose(*, actor: Actor, activation_id: str, to_email: str) -> Tran
         if receiver.company_id == actor.company.pk:
             raise TransferInvalid("This person is in your own company.", field="to_email")
         if Transfer.objects.filter(licence=licence, status=Transfer.Status.PROPOSED).exists():
-            raise TransferRefused("A transfer of this licence is already waiting for an answer.")
+            raise TransferRefused("A transfer of this license is already waiting for an answer.")
         transfer = Transfer.objects.create(
             licence=licence,
             from_company=actor.company,
@@ -333,7 +333,7 @@ def transfer_accept(*, actor: Actor, public_id) -> Transfer:
         _require_receiving_admin(actor, transfer)
         licence = Licence.objects.select_for_update(of=("self",)).get(pk=transfer.licence_id)
         if licence.owner_id != transfer.from_company_id:
-            raise TransferRefused("The licence has changed hands since it was offered.")
+            raise TransferRefused("The license has changed hands since it was offered.")
         released = licence_hand_over(actor=actor, licence=licence)
         now = timezone.now()
         licence.owner_id = transfer.to_company_id
@@ -394,7 +394,7 @@ def transfer_cancel(*, actor: Actor, public_id) -> Transfer:
     with transaction.atomic():
         transfer = _open_transfer(actor, public_id)
         if actor.company.pk != transfer.from_company_id:
-            raise TransferRefused("Only the company that offered the licence can withdraw it.")
+            raise TransferRefused("Only the company that offered the license can withdraw it.")
         return _close_transfer(
             transfer,
             actor=actor,

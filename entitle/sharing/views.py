@@ -139,7 +139,7 @@ def register(request: HttpRequest, token: str) -> HttpResponse:
             status = error.status
         else:
             login(request, user, backend="entitle.accounts.backends.EmailBackend")
-            messages.success(request, "Welcome. The licence information shared with you is here.")
+            messages.success(request, "Welcome. The license information shared with you is here.")
             return redirect("licensing:licences")
     context = {"form": form, "delegation": delegation}
     return render(request, "sharing/register.html", context, status=status)

@@ -28,7 +28,8 @@ def test_deactivate_a_device_then_rehost_its_licence(page, owner_credits, channe
 
     page.get_by_role("navigation").get_by_role("link", name="Devices").click()
     first = page.locator(f"#device-{Device.objects.get(host_id='HOST-A').public_id}")
-    expect(first).to_contain_text(licence.activation_id)  # the License Key
+    first.locator("summary").first.click()  # expand the device: its Activation ID
+    expect(first.locator(".activation-id")).to_have_text(licence.activation_id)
     first.get_by_text("Action", exact=True).click()
     first.get_by_role("button", name="Deactivate").click()
     expect(page.get_by_role("status")).to_contain_text("deactivated on HOST-A")
@@ -38,6 +39,7 @@ def test_deactivate_a_device_then_rehost_its_licence(page, owner_credits, channe
 
     page.reload()
     second = page.locator(f"#device-{Device.objects.get(host_id='HOST-B').public_id}")
+    second.locator("summary").first.click()
     second.get_by_text("Action", exact=True).click()
     second.get_by_label("New host id").fill("host-c")
     second.get_by_label("Device name").fill("replacement appliance")

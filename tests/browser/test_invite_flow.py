@@ -63,6 +63,7 @@ def test_invite_a_coworker_who_then_registers(page, browser, live_server, acme_a
     invitee.get_by_label("Password", exact=True).fill("zq-8-long-Secret")
     invitee.get_by_label("Password (again)").fill("zq-8-long-Secret")
     invitee.get_by_role("button", name="Register").click()
-    expect(invitee.get_by_role("heading", level=1)).to_have_text("Acme Data Centres")
+    expect(invitee.get_by_role("heading", level=1)).to_have_text("Home")
+    expect(invitee.locator(".topbar .company")).to_have_text("Acme Data Centres")
     expect(invitee.get_by_role("status")).to_contain_text("Welcome")
     assert User.objects.get(email="newcomer@example.com").company_id == acme_admin.company_id

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -58,16 +60,16 @@ def test_the_renewal_page_of_an_amber_licence_and_each_option(page, expiring, ch
     log_in(page, "owner@example.com")
     page.get_by_role("navigation").get_by_role("link", name="Renewals").click()
     row = page.locator("#due").get_by_role("row").filter(has_text=aid)
-    expect(row.locator(".status-amber")).to_have_text("Expiring: 20 days left")
+    expect(row.locator(".badge-expiring")).to_have_text("Expiring: 20 days left")
     row.get_by_role("link", name="Renewal options").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Renew License {aid}")
-    expect(page.locator("#licence-facts .status-amber")).to_have_text("Expiring: 20 days left")
+    expect(page.locator("#licence-facts .badge-expiring")).to_have_text("Expiring: 20 days left")
     expect(page.locator("#option-request")).to_contain_text(
-        "Recommended, as they sold you this licence: Bluebird IT Resellers, Northwind"
+        "Recommended, as they sold you this license: Bluebird IT Resellers, Northwind"
     )
-    expect(page.locator("#option-shop [data-total=direct]")).to_have_text("18.00")
-    expect(page.locator("#option-shop [data-total=premium]")).to_have_text("+3.00")
+    expect(page.locator("#option-shop [data-total=direct]")).to_have_text("EUR 18.00")
+    expect(page.locator("#option-shop [data-total=premium]")).to_have_text("+EUR 3.00")
 
     # 4. E-mail a partner.
     email = page.locator("#option-email")
@@ -85,7 +87,9 @@ def test_the_renewal_page_of_an_amber_licence_and_each_option(page, expiring, ch
     expect(page.locator("#requests")).to_contain_text("To Bluebird IT Resellers")
 
     # 2. Order online from the shop.
-    page.locator("#option-shop").get_by_role("button", name="Order online").click()
+    page.locator("#option-shop").get_by_role("link", name="Order online…").click()
+    expect(page.locator(".confirm")).to_contain_text("DCE-20D × 5")
+    page.get_by_role("button", name=re.compile("Place the order for EUR")).click()
     expect(page.locator("#notices")).to_contain_text("placed in the shop")
     expect(page.locator("#orders")).to_contain_text("Placed: waiting for its voucher")
 
@@ -93,7 +97,7 @@ def test_the_renewal_page_of_an_amber_licence_and_each_option(page, expiring, ch
     credits = page.locator("#option-credits")
     expect(credits.locator(".quote")).to_contain_text("5.00 credits")
     credits.get_by_role("button", name="Renew License").click()
-    expect(page.locator("#notices")).to_contain_text("Licence renewed to")
+    expect(page.locator("#notices")).to_contain_text("License renewed: valid through")
     expect(page.locator("#licence-facts [data-status]")).to_have_text("Active")
 
     to = {message.to[0]: message for message in mail.outbox}

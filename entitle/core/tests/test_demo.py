@@ -28,6 +28,9 @@ def test_demo_world_has_licences_in_every_state(db):
         ("Acme Data Centres", "dce", "active"),
         ("Acme Data Centres", "dce", "active"),
         ("Acme Data Centres", "dce", "expiring"),
+        # A year of business for Home's charts: one renewed, one ending in five months.
+        ("Acme Data Centres", "pcns", "active"),
+        ("Acme Data Centres", "pcns", "active"),
         ("Acme Data Centres", "pcns", "expiring"),
         ("Acme Data Centres", "pcns", "grace"),
         ("Globex Manufacturing", "secure-nmc", "expired"),

@@ -86,10 +86,10 @@ def seats_refusal(licence: Licence, device: Device) -> str | None:
     """Why binding `licence` to `device` (not yet bound) would exceed the seats, or None."""
     product = licence.product
     if product.one_licence_per_device and device.bindings.filter(ended_at__isnull=True).exists():
-        return f"Each {product.name} device can have only one licence, and this one has one."
+        return f"Each {product.name} device can have only one license, and this one has one."
     live = licence.bindings.filter(ended_at__isnull=True).count()
     if live >= product.max_devices(licence.quantity):
-        return "This licence is already assigned to as many devices as it allows."
+        return "This license is already assigned to as many devices as it allows."
     return None
 
 
@@ -108,7 +108,7 @@ def bind(
     if device.product_id != licence.product_id:
         raise AssignmentRefused(f"This device runs another product, not {product.name}.")
     if device.owner_id != licence.owner_id:
-        raise AssignmentRefused("The device and the licence belong to different companies.")
+        raise AssignmentRefused("The device and the license belong to different companies.")
     if licence.is_suspended:
         raise LicenceSuspended()
     if not licence_status(licence).may_run and licence.start_date <= timezone.localdate():
@@ -255,7 +255,7 @@ def licence_rehost(
             raise DeviceInvalid("Enter the new host id: this is the device's own.", field="host_id")
         if rehosts_this_term(licence) >= licence.product.rehosts_per_term:
             raise RehostLimit(
-                f"This licence was already moved {licence.product.rehosts_per_term} times this "
+                f"This license was already moved {licence.product.rehosts_per_term} times this "
                 "term: rehosting is limited so that a key cannot be passed around."
             )
         end_binding(

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
-from entitle.core import audit, idempotency, statements
+from entitle.core import audit, idempotency, statements, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
@@ -107,7 +107,7 @@ def _increase(licence: Licence, new_quantity: int) -> Decimal:
         raise LicenceSuspended()
     if today >= licence.end_date:
         raise IncreaseNotAllowed(
-            "The quantity of a licence past its end date cannot be increased. Renew it first.",
+            "The quantity of a license past its end date cannot be increased. Renew it first.",
             field="quantity",
         )
     if new_quantity <= licence.quantity:
@@ -128,7 +128,7 @@ def _renewal(licence: Licence, sku: Sku, terms: int) -> tuple[Decimal, date, dat
     if licence.is_suspended:
         raise LicenceSuspended()
     if sku.product_id != licence.product_id:
-        raise LicenceInvalid("Renew with credits of the licence's own product.", field="sku")
+        raise LicenceInvalid("Renew with credits of the license's own product.", field="sku")
     if today >= licence.end_date and not licence.product.renewable_after_expiry:
         raise RenewalNotAllowed()
     start, end = arithmetic.renewal_dates(
@@ -454,7 +454,8 @@ def licence_renew(
                 "terms": terms,
                 "old_end": before["end"],
                 "new_end": str(end),
-                "summary": f"{terms} term{'s' if terms > 1 else ''} to {end}",
+                "summary": f"{terms} term{'s' if terms > 1 else ''}, valid through "
+                f"{units.valid_through_text(end)}",
             },
             apply=apply,
             may_fail=True,
@@ -485,8 +486,10 @@ def licence_suspend(*, actor: Actor, activation_id: str, reason: str) -> Licence
     return licence
 
 
-def licence_reinstate(*, actor: Actor, activation_id: str) -> Licence:
+def licence_reinstate(*, actor: Actor, activation_id: str, reason: str = "") -> Licence:
+    """Lift a suspension; `reason` (why it is lifted) goes into the audit trail."""
     require_vendor_staff(actor)
+    reason = (reason or "").strip()
     with transaction.atomic():
         licence = _lock_for_vendor(activation_id)
         if licence.is_suspended:
@@ -499,7 +502,7 @@ def licence_reinstate(*, actor: Actor, activation_id: str) -> Licence:
                 obj=licence,
                 company=licence.owner,
                 before=before,
-                after={"suspended": False},
+                after={"suspended": False, **({"reason": reason} if reason else {})},
             )
     return licence
 

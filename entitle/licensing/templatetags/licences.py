@@ -2,7 +2,7 @@ from django import template
 from django.utils.html import format_html
 
 from entitle.licensing.models import Licence
-from entitle.licensing.selectors import licence_status
+from entitle.licensing.selectors import Permits, licence_permits, licence_status
 
 register = template.Library()
 
@@ -24,3 +24,12 @@ def licence_name(licence: Licence) -> str:
     if subscription:
         return format_html('<code title="Subscription ID">{}</code>', subscription)
     return format_html('<code title="License id">{}</code>', str(licence.public_id)[:8])
+
+
+@register.simple_tag(takes_context=True)
+def licence_permits_for(context, licence: Licence, acts: bool | None = None) -> Permits:
+    """`{% licence_permits_for licence as may %}`: what the menus may offer. `acts` defaults
+    to what `licence_list` says (`key_visible`: the owner and `manage` delegates)."""
+    if acts is None:
+        acts = bool(getattr(licence, "key_visible", False))
+    return licence_permits(licence, actor=context["actor"], acts=acts)

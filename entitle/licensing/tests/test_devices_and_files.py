@@ -78,7 +78,7 @@ def test_one_licence_per_device(owner_credits, skus, dce_licence, dce_device):
         activation_id=dce_licence.activation_id,
         device_public_id=dce_device.public_id,
     )
-    with pytest.raises(errors.AssignmentRefused, match="only one licence"):
+    with pytest.raises(errors.AssignmentRefused, match="only one license"):
         licence_assign(
             actor=owner_credits,
             activation_id=other.activation_id,

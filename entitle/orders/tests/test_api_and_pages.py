@@ -83,29 +83,6 @@ def test_catalog_lists_prices_and_only_staff_add_to_it(skus, channel, token_clie
     assert policy["dce"]["one_licence_per_device"] is True
 
 
-def test_vendor_staff_record_a_po_in_the_portal(channel, skus, login):
-    c = channel.companies
-    staff = login(channel.users["vendor"])
-    assert staff.get("/orders/new/").status_code == 200
-    form = {
-        "po_number": "",
-        "po_email": "buyer@example.com",
-        "channel": "partner",
-        "purchasing_entity": c["purchasing"].pk,
-        "owner": c["owner"].pk,
-        "lines-TOTAL_FORMS": "4",
-        "lines-INITIAL_FORMS": "0",
-        "lines-0-sku": skus["DCE-1Y"].pk,
-        "lines-0-quantity": "3",
-    }
-    missing = staff.post("/orders/new/", form)
-    assert "Please enter the PO number." in missing.content.decode()
-    done = staff.post("/orders/new/", {**form, "po_number": "WEB-1"}, follow=True)
-    assert "PO WEB-1 is recorded." in done.content.decode()
-    assert PurchaseOrder.objects.get(po_number="WEB-1").lines.get().quantity == 3
-    assert login(channel.users["purchasing"]).get("/orders/new/").status_code == 403
-
-
 def test_portal_fulfil_button(channel, skus, login, partner_po):
     page = login(channel.users["vendor"]).get(f"/orders/{partner_po.public_id}/").content.decode()
     assert "Acme Data Centres" in page

@@ -356,7 +356,7 @@ def reminders_mail(*, reminder_ids: list[int]) -> int:
             )
             current = schedule.current_step(steps, end=licence.end_date, on=today)
             if licence.end_date != reminder.end_date:
-                reminder.mark_skipped(now, "The licence was renewed before the reminder went out.")
+                reminder.mark_skipped(now, "The license was renewed before the reminder went out.")
             elif licence.is_suspended:
                 reminder.mark_skipped(now, "The licence is suspended.")
             elif current is None or current.key != reminder.step:

@@ -11,7 +11,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from entitle.core import idempotency, links
+from entitle.core import idempotency, links, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError
@@ -125,11 +125,13 @@ def shop_order_apply(*, actor: Actor, voucher: Voucher) -> ShopOrder | None:
             order.mark_not_applied(now, consumption.failure_reason)
         elif order.kind == RenewalKind.RENEWAL:
             order.mark_applied(
-                now, f"Renewed: the new end date is {consumption.details['new_end']}."
+                now,
+                "Renewed: valid through "
+                f"{units.valid_through_text(consumption.details['new_end'])}.",
             )
         else:
             new = consumption.licence
-            order.mark_applied(now, f"New licence {new.activation_id}.", new_licence=new)
+            order.mark_applied(now, f"New license {new.activation_id}.", new_licence=new)
     order.save(update_fields=["status", "applied_at", "outcome", "new_licence"])
     record(
         actor=actor,

@@ -60,7 +60,7 @@ def test_redeeming_the_orders_voucher_renews_the_licence(
     assert licence.end_date == end + timedelta(days=365)
     assert (order.status, order.outcome) == (
         "applied",
-        f"Renewed: the new end date is {licence.end_date}.",
+        f"Renewed: valid through {licence.valid_through.day} {licence.valid_through:%b %Y}.",
     )
 
 

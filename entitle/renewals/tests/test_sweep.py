@@ -191,7 +191,7 @@ def test_suspended_licences_get_no_reminder_and_renewed_ones_are_not_mailed_late
     [reminder] = Reminder.objects.filter(licence=pcns_licence)
     assert (reminder.status, reminder.skip_reason) == (
         "skipped",
-        "The licence was renewed before the reminder went out.",
+        "The license was renewed before the reminder went out.",
     )
     assert reminder_mails() == []
 

@@ -18,3 +18,69 @@ document.body.addEventListener("notice", (event) => {
   p.textContent = event.detail.message;
   document.getElementById("notices").replaceChildren(p);
 });
+
+// The navigation is a drawer on narrow screens, opened by the Menu button.
+const menuButton = document.querySelector(".menu-toggle");
+const sidenav = document.getElementById("sidenav");
+function setMenu(open) {
+  if (!menuButton || !sidenav) return;
+  sidenav.classList.toggle("open", open);
+  menuButton.setAttribute("aria-expanded", String(open));
+}
+if (menuButton) {
+  menuButton.addEventListener("click", () => setMenu(!sidenav.classList.contains("open")));
+}
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  if (sidenav && sidenav.classList.contains("open")) setMenu(false);
+  document.querySelectorAll("details.menu[open]").forEach((menu) => menu.removeAttribute("open"));
+});
+// One action menu open at a time; a click elsewhere closes it.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details.menu[open]").forEach((menu) => {
+    if (!menu.contains(event.target)) menu.removeAttribute("open");
+  });
+});
+
+// No double submit: once a form is on its way, its buttons wait for the answer. The buttons are
+// disabled after the browser has read the form (a disabled button would not send its value).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  // Searches and filters (GET) may be sent again at will; only changes wait.
+  if (form.method.toLowerCase() !== "post") return;
+  if (form.dataset.submitting) {
+    event.preventDefault();
+    return;
+  }
+  setTimeout(() => {
+    if (event.defaultPrevented) return; // htmx sends it: see htmx:beforeRequest below
+    form.dataset.submitting = "1";
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach((button) => {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    });
+  });
+});
+document.addEventListener("htmx:beforeRequest", (event) => {
+  event.detail.elt.querySelectorAll?.("button[type=submit], button:not([type])").forEach((button) => {
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+  });
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  event.detail.elt.querySelectorAll?.("button[aria-busy=true]").forEach((button) => {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  });
+});
+// Coming back to a page from the browser's history shows its buttons ready again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-submitting]").forEach((form) => {
+    delete form.dataset.submitting;
+    form.querySelectorAll("button[aria-busy=true]").forEach((button) => {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    });
+  });
+});
