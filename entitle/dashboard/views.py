@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 
 from entitle.core.charts import Series, bar_chart
+from entitle.core.routing import reads_from_replica
 from entitle.dashboard import selectors
 from entitle.dashboard.context_processors import request_roles
 
@@ -36,6 +37,7 @@ def day_labels(days: list[date]) -> list[tuple[str, str]]:
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     """Home: a dashboard for each role the company plays."""
     actor = request.actor

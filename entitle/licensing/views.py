@@ -246,6 +246,7 @@ def can_go_on(licence, device, on_device: set[str]) -> bool:
 
 
 @login_required
+@reads_from_replica
 def device_increase(request: HttpRequest, device_id, licence_id: str) -> HttpResponse:
     """Devices → expand the device → Increase License Quantity: the new quantity available
     on this device, and Add License; or, with none yet, the way to buy more."""

@@ -10,9 +10,11 @@ from entitle.catalog import services
 from entitle.catalog.selectors import product_get_by_code, product_list, sku_get_by_code
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.routing import reads_from_replica
 
 
 @staff_only
+@reads_from_replica
 def catalog(request: HttpRequest) -> HttpResponse:
     return render(
         request, "backoffice/catalog.html", {"products": product_list(actor=request.actor)}

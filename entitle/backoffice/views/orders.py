@@ -11,6 +11,7 @@ from entitle.backoffice.forms import LineFormSet, OrderForm
 from entitle.backoffice.views.common import LIST_SIZE, staff_only
 from entitle.catalog.selectors import sku_list
 from entitle.core.errors import DomainError
+from entitle.core.routing import reads_from_replica
 from entitle.locker.selectors import po_vouchers
 from entitle.orders import services
 from entitle.orders.selectors import po_get
@@ -20,6 +21,7 @@ LINE_FIELDS = ("sku", "quantity", "unit_price")
 
 
 @staff_only
+@reads_from_replica
 def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.orders(actor=request.actor, status=status)
@@ -28,6 +30,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def order_detail(request: HttpRequest, public_id) -> HttpResponse:
     po = po_get(actor=request.actor, public_id=public_id)
     vouchers = po_vouchers(actor=request.actor, po_public_id=po.public_id)
@@ -145,6 +148,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def company_options(request: HttpRequest) -> HttpResponse:
     """The suggestions of the PO form's company pickers, as <option>s of their datalist."""
     query = next((value for value in request.GET.values() if value.strip()), "")
@@ -153,6 +157,7 @@ def company_options(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def fulfil(request: HttpRequest, public_id) -> HttpResponse:
     """Fulfil, in two steps: what will happen, then the button that does it."""
     po = po_get(actor=request.actor, public_id=public_id)

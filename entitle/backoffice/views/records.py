@@ -12,6 +12,7 @@ from entitle.backoffice.forms import ReasonForm
 from entitle.backoffice.views.common import LIST_SIZE, staff_only
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.routing import reads_from_replica
 from entitle.licensing.selectors import device_list, licence_list
 from entitle.licensing.services.licences import licence_reinstate, licence_suspend
 from entitle.licensing.signing import rotate_keys
@@ -19,12 +20,14 @@ from entitle.locker.services import voucher_void
 
 
 @staff_only
+@reads_from_replica
 def find(request: HttpRequest) -> HttpResponse:
     found = selectors.find(actor=request.actor, query=request.GET.get("q", ""))
     return render(request, "backoffice/find.html", {"found": found})
 
 
 @staff_only
+@reads_from_replica
 def company_index(request: HttpRequest) -> HttpResponse:
     companies = company_list(actor=request.actor).order_by("name")
     query = request.GET.get("q", "").strip()
@@ -35,12 +38,14 @@ def company_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def company(request: HttpRequest, company_id: int) -> HttpResponse:
     context = selectors.company_detail(actor=request.actor, company_id=company_id)
     return render(request, "backoffice/company.html", context)
 
 
 @staff_only
+@reads_from_replica
 def voucher_index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.vouchers(actor=request.actor, status=status)
@@ -49,6 +54,7 @@ def voucher_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def voucher(request: HttpRequest, voucher_id: int) -> HttpResponse:
     """A voucher, and voiding it: this page is the confirmation step."""
     found = selectors.voucher_get(actor=request.actor, voucher_id=voucher_id)
@@ -70,6 +76,7 @@ def voucher_void_confirmed(request: HttpRequest, voucher_id: int) -> HttpRespons
 
 
 @staff_only
+@reads_from_replica
 def licence_index(request: HttpRequest) -> HttpResponse:
     rows = licence_list(actor=request.actor).order_by("-created_at", "-pk")
     if request.GET.get("status") == "suspended":
@@ -92,6 +99,7 @@ def _licence_page(request, licence, *, suspend=None, reinstate=None, status=200)
 
 
 @staff_only
+@reads_from_replica
 def licence(request: HttpRequest, licence_id: str) -> HttpResponse:
     found = selectors.licence_for_staff(actor=request.actor, licence_id=licence_id)
     return _licence_page(request, found)
@@ -129,6 +137,7 @@ def licence_suspension(request: HttpRequest, licence_id: str, change: str) -> Ht
 
 
 @staff_only
+@reads_from_replica
 def device_index(request: HttpRequest) -> HttpResponse:
     rows = device_list(actor=request.actor).order_by("-created_at", "-pk")
     return render(
@@ -137,6 +146,7 @@ def device_index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
+@reads_from_replica
 def keys(request: HttpRequest) -> HttpResponse:
     """The signing keys, and rotating them: this page is the confirmation step."""
     return render(
