@@ -84,7 +84,7 @@ USERS = [
         "Entitle Software",
         "admin",
         True,
-        "vendor staff: back office at /admin/",
+        "vendor staff: the back office at /backoffice/",
     ),
     DemoUser(
         "dana@northwind.example",
