@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction
 from entitle.core.models import AuditEvent
 from entitle.core.text import money
@@ -189,7 +188,7 @@ class Line:
         return f"{text}: {'; '.join(self.details)}" if self.details else text
 
 
-def _who(event: AuditEvent, reader: Actor) -> str:
+def _who(event: AuditEvent) -> str:
     label = getattr(event, "actor_label", "")
     if label:
         return label
@@ -197,7 +196,8 @@ def _who(event: AuditEvent, reader: Actor) -> str:
         return "The product" if event.action.startswith("licence.") else "Entitle"
     name = event.actor_user.name
     company = event.actor_company
-    if company is not None and (reader.company is None or company.pk != reader.company.pk):
+    # Someone of another company than the one whose object changed is named with it.
+    if company is not None and company.pk != event.company_id:
         return f"{name} ({company.name})"
     return name
 
@@ -241,14 +241,14 @@ def _details(event: AuditEvent) -> tuple[str, ...]:
     return tuple(phrases)
 
 
-def describe(event: AuditEvent, reader: Actor) -> Line:
+def describe(event: AuditEvent) -> Line:
     try:
         verb = AuditAction(event.action).label
     except ValueError:
         verb = "changed"
     return Line(
         when=event.occurred_at,
-        who=_who(event, reader),
+        who=_who(event),
         verb=verb,
         what=_what(event),
         details=_details(event),

@@ -21,19 +21,16 @@ def activity_response(request: HttpRequest, events, *, title: str, back: str | N
     (the same filter, the same sentences)."""
     form = ActivityFilter(request.GET or None)
     events = form.apply(events)
-    reader = request.actor
     if request.GET.get("format") == "csv":
         return csv_response(
             filename="activity.csv",
             header=ACTIVITY_COLUMNS,
             rows=(
                 [line.when, line.who, line.verb, line.what, "; ".join(line.details)]
-                for line in (
-                    describe(redact_event(event), reader) for event in events[:EXPORT_EVENTS]
-                )
+                for line in (describe(redact_event(event)) for event in events[:EXPORT_EVENTS])
             ),
         )
-    lines = [describe(redact_event(event), reader) for event in events[:PAGE_EVENTS]]
+    lines = [describe(redact_event(event)) for event in events[:PAGE_EVENTS]]
     query = request.GET.copy()
     query["format"] = "csv"
     context = {
