@@ -47,3 +47,8 @@ def test_staff_home_at_phone_width(page, channel, partner_po):
     page.get_by_role("button", name="Menu").click()
     page.locator("#sidenav").get_by_role("link", name="Catalog").click()
     no_sideways_scroll(page)
+    # A form with a table of inputs: the table scrolls in its box, the page does not.
+    page.goto("/backoffice/orders/new/")
+    page.get_by_role("button", name="Add a line").click()
+    expect(page.locator("tr[data-line]")).to_have_count(2)
+    no_sideways_scroll(page)
