@@ -6,6 +6,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from conftest import actor_of
+from entitle.licensing.models import SigningKey
 from entitle.licensing.services.licences import licence_create
 from entitle.locker.services import voucher_redeem
 from entitle.orders.models import PurchaseOrder
@@ -87,3 +88,21 @@ def test_record_fulfil_and_suspend(page, channel, skus):
     page.get_by_role("button", name="Suspend license").click()
     expect(page.get_by_role("status")).to_contain_text("is suspended")
     expect(page.locator("[data-status=suspended]")).to_be_visible()
+
+
+def test_a_form_on_its_way_is_not_sent_twice(page, channel):
+    log_in(page, channel.users["vendor"].email)
+    page.goto("/backoffice/keys/")
+    before = SigningKey.objects.count()
+    held = []
+    page.route("**/backoffice/keys/rotate/", lambda route: held.append(route))  # no answer yet
+    # A second submit while the first waits for its answer, as a second click would send it.
+    page.evaluate(
+        "() => { const form = document.querySelector('form.confirm');"
+        " form.requestSubmit(); setTimeout(() => form.requestSubmit(), 100); }"
+    )
+    page.wait_for_timeout(500)
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.get_by_role("status")).to_contain_text("New signing key")
+    assert SigningKey.objects.count() == before + 1

@@ -42,19 +42,19 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// No double submit: once a form is on its way, its buttons wait for the answer. The buttons are
-// disabled after the browser has read the form (a disabled button would not send its value).
+// No double submit: once a form is on its way, a second submit is dropped and its buttons wait
+// for the answer. They are disabled after the browser has read the form (a disabled button
+// would not send its value). htmx sends its own forms (it has cancelled this event already).
 document.addEventListener("submit", (event) => {
   const form = event.target;
   // Searches and filters (GET) may be sent again at will; only changes wait.
-  if (form.method.toLowerCase() !== "post") return;
+  if (form.method.toLowerCase() !== "post" || event.defaultPrevented) return;
   if (form.dataset.submitting) {
     event.preventDefault();
     return;
   }
+  form.dataset.submitting = "1";
   setTimeout(() => {
-    if (event.defaultPrevented) return; // htmx sends it: see htmx:beforeRequest below
-    form.dataset.submitting = "1";
     form.querySelectorAll("button[type=submit], button:not([type])").forEach((button) => {
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
