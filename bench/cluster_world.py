@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from entitle.accounts import scopes
 from entitle.accounts.models import Company, User
 from entitle.accounts.services import api_token_create, company_create, user_create
 from entitle.catalog.models import Sku
@@ -113,7 +114,9 @@ def seed(
             role=User.Role.ADMIN,
         )
         actor = Actor.for_user(admin)
-        _, token = api_token_create(actor=actor, name="cluster run")
+        _, token = api_token_create(
+            actor=actor, name="cluster run", scopes=scopes.everything_for(staff=False)
+        )
         po = po_record(
             actor=staff,
             po_number=f"CLUSTER-{n:03d}",

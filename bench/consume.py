@@ -101,6 +101,7 @@ def load(clients: int, vouchers: int, credits: int) -> list[Client]:
     django.setup()
     from rich.progress import Progress
 
+    from entitle.accounts import scopes
     from entitle.accounts.models import User
     from entitle.accounts.services import api_token_create, company_create, user_create
     from entitle.core.actor import Actor
@@ -169,7 +170,9 @@ def load(clients: int, vouchers: int, credits: int) -> list[Client]:
                     total = credits * (clients if group == "shared" else 1)
                     (code,) = buy(company, [total])
                     voucher_redeem(actor=actor, code=code, idempotency_key="bench-credits")
-                _, secret = api_token_create(actor=actor, name="bench")
+                _, secret = api_token_create(
+                    actor=actor, name="bench", scopes=scopes.everything_for(staff=False)
+                )
                 client = Client(group, n, company.pk, secret)
                 codes = buy(company, [1] * (vouchers * len(SERVERS)))
                 for s, server in enumerate(SERVERS):
