@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
@@ -9,6 +9,7 @@ from entitle.accounts.schemas import ErrorOut
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
 from entitle.core.errors import Conflict
 from entitle.core.fields import Reference
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 from entitle.licensing import product_http, selectors, signing
 from entitle.licensing.models import ConsumptionRecord
@@ -74,10 +75,14 @@ def licence_create(request: HttpRequest, payload: CreateIn):
     return 201, _completed(record)
 
 
-@router.get("/licences", response=list[LicenceOut], summary="Your licences, with their status")
+@router.get(
+    "/licences",
+    response={200: page_schema(LicenceOut), 422: ErrorOut},
+    summary="Your licences, with their status",
+)
 @reads_from_replica
-def licence_list(request: HttpRequest):
-    return selectors.licence_list(actor=request.auth)
+def licence_list(request: HttpRequest, params: Query[selectors.LICENCES.Params]):
+    return selectors.LICENCES.page(selectors.licence_list(actor=request.auth), params)
 
 
 @router.get(

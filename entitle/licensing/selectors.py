@@ -1,6 +1,7 @@
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
 from django.db.models import (
     BooleanField,
@@ -15,10 +16,13 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+from pydantic import Field
 
+from entitle.catalog.models import Product
 from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
+from entitle.core.listing import PRINTABLE, Filter, Listing, Sort
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, RestrictedPrefetch, visible_ids
 from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
@@ -368,3 +372,88 @@ def entitlement_rows(*, actor: Actor) -> list[EntitlementRow]:
         )
     result.sort(key=lambda r: (r.end_date, r.subscription_id), reverse=True)
     return result
+
+
+# --- The licence list: what the portal's Licenses page, the API's /licences and the CSV share.
+
+
+def status_q(status: str, *, on: date, prefix: str = "") -> Q:
+    """The licences in `status` on day `on`, as a condition the database answers with each
+    product's own warning and grace days (the catalog holds a handful of products)."""
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    live, started = q(suspended_at__isnull=True), q(start_date__lte=on)
+    if status == LicenceStatus.SUSPENDED:
+        return ~live
+    if status == LicenceStatus.NOT_YET_VALID:
+        return live & q(start_date__gt=on)
+    by_product = Q(pk__in=[])
+    for product in Product.objects.only("pk", "warn_days", "grace_days"):
+        warn_until = on + timedelta(days=product.warn_days)
+        grace_from = on - timedelta(days=product.grace_days)
+        ends = {
+            LicenceStatus.ACTIVE: q(end_date__gt=warn_until),
+            LicenceStatus.EXPIRING: q(end_date__gt=on, end_date__lte=warn_until),
+            LicenceStatus.GRACE: q(end_date__gt=grace_from, end_date__lte=on),
+            LicenceStatus.EXPIRED: q(end_date__lte=grace_from),
+        }[LicenceStatus(status)]
+        by_product |= q(product=product.pk) & ends
+    return live & started & by_product
+
+
+def _licence_search(text: str) -> Q:
+    """Product name, SKU code, Subscription ID; the Activation ID only where the reader may
+    see it (`key_visible`), so that search is no oracle for another company's secret."""
+    found = Q(product__name__icontains=text) | Q(sku__code__iexact=text)
+    try:
+        code = codes.normalize(text)
+    except codes.CodeTypo:
+        return found
+    return found | Q(subscription=code) | Q(activation_id=code, key_visible=True)
+
+
+LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
+DaysAhead = Annotated[int, Field(ge=0, le=3650)]
+ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+LICENCES = Listing(
+    search=_licence_search,
+    search_hint="Product, SKU, Subscription ID or Activation ID",
+    sorts={
+        "end": Sort("Valid through", "end_date"),
+        "start": Sort("Start", "start_date"),
+        "product": Sort("Product", "product__name"),
+        "quantity": Sort("Quantity", "quantity"),
+        "created": Sort("Created", "created_at"),
+    },
+    default="end",
+    filters={
+        "status": Filter(
+            "Status",
+            LicenceStatusChoice,
+            lambda rows, value: rows.filter(status_q(value, on=timezone.localdate())),
+        ),
+        "product": Filter(
+            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+        ),
+        "ends_within": Filter(
+            "Ends within (days)",
+            DaysAhead,
+            lambda rows, days: rows.filter(
+                end_date__gt=timezone.localdate(),
+                end_date__lte=timezone.localdate() + timedelta(days=days),
+            ),
+        ),
+        "po": Filter(
+            "PO number",
+            Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
+            lambda rows, number: rows.filter(
+                pk__in=Entitlement.objects.filter(po__po_number__iexact=number.strip()).values(
+                    "licence"
+                )
+            ),
+        ),
+    },
+)

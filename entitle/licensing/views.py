@@ -11,6 +11,7 @@ from entitle.catalog.selectors import product_get_by_code, product_list, sku_get
 from entitle.core import units
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import Column, list_response
 from entitle.core.policy import Action
 from entitle.core.routing import reads_from_replica
 from entitle.core.views import activity_response
@@ -42,11 +43,28 @@ def _outcome(request: HttpRequest, record: ConsumptionRecord, done: str) -> None
 @login_required
 @reads_from_replica
 def licence_list(request: HttpRequest) -> HttpResponse:
-    return render(
+    return list_response(
         request,
-        "licensing/licences.html",
-        {"licences": selectors.licence_list(actor=request.actor)},
+        selectors.LICENCES,
+        selectors.licence_list(actor=request.actor),
+        template="licensing/licences.html",
+        filename="licenses.csv",
+        columns=LICENCE_COLUMNS,
     )
+
+
+# The CSV of the Licenses page: what the page shows, the Activation ID only to those who may
+# see the key (others get the Subscription ID, as on the page).
+LICENCE_COLUMNS = (
+    Column("Activation ID", lambda row: row.activation_id if row.key_visible else None),
+    Column("Subscription ID", lambda row: row.subscription),
+    Column("Product", lambda row: row.product.name),
+    Column("SKU", lambda row: row.sku.code),
+    Column("Quantity", lambda row: row.quantity),
+    Column("Start", lambda row: row.start_date),
+    Column("Valid through", lambda row: row.valid_through),
+    Column("Status", lambda row: str(selectors.licence_status(row).status)),
+)
 
 
 def _consuming_page(request, form, template, context, *, quote, apply, done, then=None):

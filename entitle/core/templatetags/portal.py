@@ -59,3 +59,35 @@ def icon(name: str) -> SafeString:
         'stroke-linecap="round" stroke-linejoin="round">{}</svg>',
         mark_safe(glyph),  # noqa: S308 — constant markup from ICONS above
     )
+
+
+# --- Lists (entitle.core.listing.list_response): sortable headers and the next page's link.
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, name: str, label: str, css: str = "") -> SafeString:
+    """A column header that sorts the list by its column; again, the other way round."""
+    query = context["query"].copy()
+    current = context["page"].sort
+    ascending = current == name
+    query["sort"] = f"-{name}" if ascending else name
+    aria = "ascending" if ascending else "descending" if current == f"-{name}" else "none"
+    arrow = {"ascending": " ▲", "descending": " ▼", "none": ""}[aria]
+    return format_html(
+        '<th class="{}" aria-sort="{}"><a class="sort" href="?{}">{}<span aria-hidden="true">{}'
+        "</span></a></th>",
+        css,
+        aria,
+        query.urlencode(),
+        label,
+        arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def list_query(context, **changes) -> str:
+    """The list's query string with some parameters changed (a cursor, the CSV format)."""
+    query = context["query"].copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
