@@ -333,9 +333,10 @@ def create(cur, actor, body: dict) -> dict:
             activation_id = None if taken else subscription
         activation_id = activation_id or codes.generate()
         licence = cur.execute(
-            "INSERT INTO licensing_licence (activation_id, product_id, sku_id, quantity, "
-            "start_date, end_date, owner_id, suspension_reason, file_serial, created_at, "
-            "created_by_id) VALUES (%s, %s, %s, %s, %s, %s, %s, '', 0, %s, %s) RETURNING id",
+            "INSERT INTO licensing_licence (public_id, activation_id, product_id, sku_id, "
+            "quantity, start_date, end_date, owner_id, suspension_reason, file_serial, "
+            "created_at, created_by_id) "
+            "VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s, %s, '', 0, %s, %s) RETURNING id",
             (activation_id, product_id, sku_id, quantity, start, end, company, now, user),
         ).fetchone()[0]
         answer["activation_id"] = activation_id

@@ -414,6 +414,14 @@ def _licence_search(text: str) -> Q:
     return found | Q(subscription=code) | Q(activation_id=code, key_visible=True)
 
 
+def _on_po(rows: QuerySet, number: str) -> QuerySet:
+    """The licences among `rows` (already those the reader may see) that a PO's entitlements
+    paid for: only licence ids come out of the entitlements."""
+    return rows.filter(
+        pk__in=Entitlement.objects.filter(po__po_number__iexact=number.strip()).values("licence")
+    )
+
+
 LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
 DaysAhead = Annotated[int, Field(ge=0, le=3650)]
 ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -449,11 +457,7 @@ LICENCES = Listing(
         "po": Filter(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
-            lambda rows, number: rows.filter(
-                pk__in=Entitlement.objects.filter(po__po_number__iexact=number.strip()).values(
-                    "licence"
-                )
-            ),
+            lambda rows, number: _on_po(rows, number),
         ),
     },
 )

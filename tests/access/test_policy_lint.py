@@ -30,6 +30,12 @@ REASONED_EXCEPTIONS = {
         "the operator names the staff account the import acts as (`--as`)"
     ),
     ("entitle/licensing/selectors.py", "device_activity"): "gated by device_get just before",
+    ("entitle/licensing/selectors.py", "status_q"): (
+        "each product's warning and grace days (the catalog, anyone's to read) in a condition"
+    ),
+    ("entitle/licensing/selectors.py", "_on_po"): (
+        "narrows licences the caller may already see; only licence ids come from entitlements"
+    ),
     ("entitle/core/audit.py", "events_of"): "callers fetch the object through the policy first",
     ("entitle/core/idempotency.py", "claim"): "the caller's own company's key, in its service",
     ("entitle/core/idempotency.py", "settle"): "the caller's own company's key, in its service",
