@@ -28,13 +28,14 @@ BUDGETS = {
     # entitlement to the licence and (one voucher paying all) whether its Subscription ID is
     # free to become the Activation ID.
     "create": 14,
-    # Token, lock the licence (with the policy), claim, locker, entry, vouchers, savepoint,
-    # licence update, its devices (files to re-issue), release, record, fundings, events; plus
-    # an entitlement's first link.
-    "renew": 16,
+    # Token, the delegations the company holds (the sharing grant of the policy), lock the
+    # licence (with the policy), claim, locker, entry, vouchers, savepoint, licence update, its
+    # devices (files to re-issue), release, record, fundings, events; plus an entitlement's
+    # first link.
+    "renew": 17,
     # As renew, without the devices (the new quantity waits for "Add License") and without the
     # savepoint.
-    "increase": 13,
+    "increase": 14,
     # Token, claim, the voucher (locked, with what the answer shows), locker, entry, voucher
     # update, a shop order waiting for it, audit events.
     "redeem": 11,
