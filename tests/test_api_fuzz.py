@@ -118,7 +118,7 @@ def test_each_caller_is_who_it_claims(callers, keep_the_test_connection):
     refusals): the owner its licence, the partner its PO, vendor staff the back office."""
     client = Client()
     owner = client.get("/api/v1/licences", headers=callers["owner"])
-    assert owner.status_code == 200 and len(owner.json()) == 1
+    assert owner.status_code == 200 and len(owner.json()["items"]) == 1
     partner = client.get("/api/v1/orders", headers=callers["partner"])
     assert partner.status_code == 200 and len(partner.json()) == 1
     staff = callers["vendor staff"]

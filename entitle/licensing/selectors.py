@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Exists,
     ExpressionWrapper,
     F,
@@ -14,6 +16,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.utils import timezone
 from pydantic import Field
@@ -246,9 +249,25 @@ def activation_history(*, actor: Actor, licence: Licence) -> list[AuditEvent]:
     return owner_hidden(events[:100], owner_id=licence.owner_id, reader=actor)
 
 
+def _owner_unnamed(events: QuerySet[AuditEvent], *, owner_id: int, reader: Actor):
+    """`owner_hidden` in SQL, for a history read a page at a time: to a reader other than the
+    owner, the owner's people and company are "The license owner" (`actor_label`)."""
+    if reader.is_vendor_staff or (reader.company and reader.company.pk == owner_id):
+        return events
+    return events.annotate(
+        actor_label=Case(
+            When(actor_company=owner_id, then=Value("The license owner")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
+
+
 def licence_activity(*, actor: Actor, activation_id: str):
+    """The licence and its history (a queryset: pages read only their events)."""
     licence = licence_get(actor=actor, activation_id=activation_id, action=_as_reader(actor))
-    return licence, owner_hidden(events_of(licence), owner_id=licence.owner_id, reader=actor)
+    events = _owner_unnamed(events_of(licence), owner_id=licence.owner_id, reader=actor)
+    return licence, events
 
 
 def device_activity(*, actor: Actor, public_id):
@@ -258,7 +277,7 @@ def device_activity(*, actor: Actor, public_id):
         | Q(action__in=DEVICE_HISTORY_ACTIONS, before__device=str(device.public_id))
     )
     events = (events_of(device) | assigned).select_related("actor_user", "actor_company")
-    return device, owner_hidden(events, owner_id=device.owner_id, reader=actor)
+    return device, _owner_unnamed(events, owner_id=device.owner_id, reader=actor)
 
 
 # --- Entitlement information: the truth about the licence today. ---
