@@ -433,6 +433,12 @@ def _licence_search(text: str) -> Q:
     return found | Q(subscription=code) | Q(activation_id=code, key_visible=True)
 
 
+def _licences_of_po(rows: QuerySet[Licence], number: str) -> QuerySet[Licence]:
+    """The licences (already visible to the reader) that a PO of this number paid for."""
+    paid = Entitlement.objects.filter(po__po_number__iexact=number.strip()).values("licence")
+    return rows.filter(pk__in=paid)
+
+
 LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
 DaysAhead = Annotated[int, Field(ge=0, le=3650)]
 ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -468,11 +474,7 @@ LICENCES = Listing(
         "po": Filter(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
-            lambda rows, number: rows.filter(
-                pk__in=Entitlement.objects.filter(po__po_number__iexact=number.strip()).values(
-                    "licence"
-                )
-            ),
+            lambda rows, number: _licences_of_po(rows, number),
         ),
     },
 )

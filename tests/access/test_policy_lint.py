@@ -30,6 +30,15 @@ REASONED_EXCEPTIONS = {
         "the operator names the staff account the import acts as (`--as`)"
     ),
     ("entitle/licensing/selectors.py", "device_activity"): "gated by device_get just before",
+    ("entitle/licensing/selectors.py", "status_q"): (
+        "the catalog's warning and grace days, to compare the reader's own licences with"
+    ),
+    ("entitle/licensing/selectors.py", "_licences_of_po"): (
+        "narrows licences the reader already sees to those a PO number paid for"
+    ),
+    ("entitle/core/views.py", "activity_response"): (
+        "lists by id the events its caller already read through the policy"
+    ),
     ("entitle/core/audit.py", "events_of"): "callers fetch the object through the policy first",
     ("entitle/core/idempotency.py", "claim"): "the caller's own company's key, in its service",
     ("entitle/core/idempotency.py", "settle"): "the caller's own company's key, in its service",
