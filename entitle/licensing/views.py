@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from entitle_client import airgap
@@ -503,5 +504,34 @@ AIRGAP_REFUSALS = {
 @login_required
 @reads_from_replica
 def entitlement_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.entitlement_rows(actor=request.actor)
-    return render(request, "licensing/entitlements.html", {"entitlements": rows})
+    today = timezone.localdate()
+    return list_response(
+        request,
+        selectors.ENTITLEMENTS,
+        selectors.entitlement_list(actor=request.actor),
+        template="licensing/entitlements.html",
+        filename="entitlements.csv",
+        columns=ENTITLEMENT_COLUMNS,
+        present=lambda rows: [selectors.entitlement_row(row, on=today) for row in rows],
+    )
+
+
+def _entitlement_status(row: selectors.EntitlementRow) -> str:
+    return "unused" if row.status is None else str(row.status.status)
+
+
+def _entitlement_column(header: str, read) -> Column:
+    return Column(header, lambda entitlement: read(selectors.entitlement_row(entitlement)))
+
+
+# The CSV of the Entitlements page: exactly its columns.
+ENTITLEMENT_COLUMNS = (
+    _entitlement_column("Subscription ID", lambda row: row.subscription_id),
+    _entitlement_column("Product", lambda row: row.product),
+    _entitlement_column("SKU", lambda row: row.sku),
+    _entitlement_column("Quantity", lambda row: row.quantity),
+    _entitlement_column("Start date", lambda row: row.start_date),
+    _entitlement_column("Valid through", lambda row: row.valid_through),
+    _entitlement_column("Status", _entitlement_status),
+    _entitlement_column("PO number", lambda row: row.po_number),
+)
