@@ -183,12 +183,12 @@ def reinstate(request: HttpRequest, activation_id: Reference):
 
 @router.get(
     "/consumption",
-    response=list[ConsumptionOut],
-    summary="Consumption history: every use of your company's credits",
+    response={200: page_schema(ConsumptionOut), 422: ErrorOut},
+    summary="Consumption history: every use of your company's credits, newest first",
 )
 @reads_from_replica
-def consumption_list(request: HttpRequest):
-    return selectors.consumption_list(actor=request.auth)
+def consumption_list(request: HttpRequest, params: Query[selectors.CONSUMPTION.Params]):
+    return selectors.CONSUMPTION.page(selectors.consumption_list(actor=request.auth), params)
 
 
 @device_router.post("/devices", response={201: DeviceOut, **ERRORS}, summary="Register a device")

@@ -1,6 +1,6 @@
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from django.db.models import (
@@ -195,10 +195,16 @@ def device_get(*, actor: Actor, public_id, action: Action = Action.VIEW) -> Devi
 
 
 def consumption_list(*, actor: Actor) -> QuerySet[ConsumptionRecord]:
+    """Every use of the actor's company's credits, each with `licence_key_visible`: may the
+    actor still see its licence's Activation ID (not once the licence was transferred away)?"""
+    key_visible = Exists(
+        Licence.objects.visible_to(actor, Action.CHANGE).filter(pk=OuterRef("licence"))
+    )
     return (
         ConsumptionRecord.objects.visible_to(actor, Action.VIEW)
         .filter(company=actor.company)
         .select_related("licence", "sku", "created_by")
+        .annotate(licence_key_visible=key_visible)
     )
 
 
@@ -532,6 +538,56 @@ ENTITLEMENTS = Listing(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
             lambda rows, number: rows.filter(row_po_number__iexact=number.strip()),
+        ),
+    },
+)
+
+
+# --- Consumption history: the portal's Consumption History page, the API's /consumption, the CSV.
+
+
+def _consumption_search(text: str) -> Q:
+    """The SKU, or the licence's Activation ID where the reader may still see it."""
+    found = Q(sku__code__iexact=text)
+    try:
+        code = codes.normalize(text)
+    except codes.CodeTypo:
+        return found
+    return found | Q(licence__activation_id=code, licence_key_visible=True)
+
+
+def _day(day: date, end: bool = False):
+    return datetime.combine(
+        day, time.max if end else time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+SkuCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_.]+$")]
+ConsumptionKind = Literal[tuple(ConsumptionRecord.Kind.values)]  # type: ignore[misc]
+ConsumptionStatus = Literal[tuple(ConsumptionRecord.Status.values)]  # type: ignore[misc]
+
+CONSUMPTION = Listing(
+    search=_consumption_search,
+    search_hint="Activation ID or SKU",
+    sorts={"when": Sort("When", "created_at"), "credits": Sort("Credits", "credits")},
+    default="-when",
+    filters={
+        "kind": Filter(
+            "What",
+            ConsumptionKind,
+            lambda rows, kind: rows.filter(kind=kind),
+            choices=ConsumptionRecord.Kind.choices,
+        ),
+        "status": Filter(
+            "Status",
+            ConsumptionStatus,
+            lambda rows, status: rows.filter(status=status),
+            choices=ConsumptionRecord.Status.choices,
+        ),
+        "sku": Filter("SKU", SkuCode, lambda rows, code: rows.filter(sku__code__iexact=code)),
+        "since": Filter("From", date, lambda rows, day: rows.filter(created_at__gte=_day(day))),
+        "until": Filter(
+            "To", date, lambda rows, day: rows.filter(created_at__lte=_day(day, end=True))
         ),
     },
 )

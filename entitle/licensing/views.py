@@ -370,8 +370,34 @@ def renew_with_credits(request: HttpRequest) -> HttpResponse:
 @login_required
 @reads_from_replica
 def consumption_list(request: HttpRequest) -> HttpResponse:
-    records = selectors.consumption_list(actor=request.actor)[:200]
-    return render(request, "licensing/consumption.html", {"records": records})
+    return list_response(
+        request,
+        selectors.CONSUMPTION,
+        selectors.consumption_list(actor=request.actor),
+        template="licensing/consumption.html",
+        filename="consumption.csv",
+        columns=CONSUMPTION_COLUMNS,
+    )
+
+
+def _consumed_licence(record: ConsumptionRecord) -> str | None:
+    return (
+        record.licence.activation_id if record.licence_id and record.licence_key_visible else None
+    )
+
+
+# The CSV of the Consumption History page: the Activation ID only while the reader may see it.
+CONSUMPTION_COLUMNS = (
+    Column("When", lambda record: record.created_at),
+    Column("What", lambda record: record.get_kind_display()),
+    Column("Summary", lambda record: record.details.get("summary", "")),
+    Column("Activation ID", _consumed_licence),
+    Column("SKU", lambda record: record.sku.code),
+    Column("Credits", lambda record: record.credits),
+    Column("By", lambda record: record.created_by.name if record.created_by else None),
+    Column("Status", lambda record: record.get_status_display()),
+    Column("Failure", lambda record: record.failure_reason),
+)
 
 
 @login_required

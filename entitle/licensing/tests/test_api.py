@@ -72,7 +72,7 @@ def test_the_whole_lifecycle_through_the_api(owner_api):
     claims = decode(token)
     assert (claims["serial"], claims["quantity"], claims["end"]) == (3, 12, renew_quote["end_date"])
 
-    history = owner_api.get("/api/v1/consumption").json()
+    history = owner_api.get("/api/v1/consumption").json()["items"]
     assert [(h["kind"], h["status"]) for h in history] == [
         ("renew", "completed"),
         ("increase", "completed"),
