@@ -203,10 +203,12 @@ def device_register(request: HttpRequest, payload: DeviceIn):
     return 201, selectors.device_get(actor=request.auth, public_id=device.public_id)
 
 
-@device_router.get("/devices", response=list[DeviceOut], summary="Your devices")
+@device_router.get(
+    "/devices", response={200: page_schema(DeviceOut), 422: ErrorOut}, summary="Your devices"
+)
 @reads_from_replica
-def device_list(request: HttpRequest):
-    return selectors.device_list(actor=request.auth)
+def device_list(request: HttpRequest, params: Query[selectors.DEVICES.Params]):
+    return selectors.DEVICES.page(selectors.device_list(actor=request.auth), params)
 
 
 @device_router.post(

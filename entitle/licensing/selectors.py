@@ -591,3 +591,39 @@ CONSUMPTION = Listing(
         ),
     },
 )
+
+
+# --- The device list: the portal's Devices page, the API's /devices and the CSV.
+
+
+def _device_search(text: str) -> Q:
+    return (
+        Q(name__icontains=text)
+        | Q(host_id__iexact=text.strip())
+        | Q(location__icontains=text)
+        | Q(product__name__icontains=text)
+    )
+
+
+DEVICES = Listing(
+    search=_device_search,
+    search_hint="Name, host id, location or product",
+    sorts={
+        "name": Sort("Name", "name"),
+        "product": Sort("Product", "product__name"),
+        "registered": Sort("Registered", "created_at"),
+    },
+    default="name",
+    filters={
+        "product": Filter(
+            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+        ),
+        # "Add License to a device" and "download the new license file": the devices that
+        # carry the licence or could (its product's).
+        "licence": Filter(
+            "For license",
+            uuid.UUID,
+            lambda rows, public_id: rows.filter(product__licences__public_id=public_id),
+        ),
+    },
+)

@@ -223,33 +223,58 @@ def device_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Device {device.name} registered.")
             return redirect("licensing:devices")
-    owned = selectors.device_list(actor=actor)
-    usable = [
-        licence
-        for licence in selectors.licence_list(actor=actor, action=Action.CHANGE)
-        if licence_permits(licence, actor=actor, acts=True).assign
-    ]
     wanted = request.GET.get("licence", "")
     opened = request.GET.get("device", "")
-    rows = []
-    for device in owned:
-        on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
-        candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
-        preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
-        rows.append(
-            (
-                device,
-                AssignForm(licences=candidates, initial={"licence": preselect}),
-                # Collapsed, but for the device asked for, or those carrying the licence.
-                str(device.public_id) == opened or wanted in on_device or bool(preselect),
+
+    def rows(devices: list) -> list:
+        # Only the licences that could go on a device of this page: its products'.
+        usable = [
+            licence
+            for licence in selectors.licence_list(actor=actor, action=Action.CHANGE).filter(
+                product__in={device.product_id for device in devices}
             )
-        )
-    return render(
+            if licence_permits(licence, actor=actor, acts=True).assign
+        ]
+        shown = []
+        for device in devices:
+            on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
+            candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
+            preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
+            shown.append(
+                (
+                    device,
+                    AssignForm(licences=candidates, initial={"licence": preselect}),
+                    # Collapsed, but for the device asked for, or those carrying the licence.
+                    str(device.public_id) == opened or wanted in on_device or bool(preselect),
+                )
+            )
+        return shown
+
+    response = list_response(
         request,
-        "licensing/devices.html",
-        {"rows": rows, "form": form, "air_gapped": AirGapForm()},
-        status=status,
+        selectors.DEVICES,
+        selectors.device_list(actor=actor),
+        template="licensing/devices.html",
+        context={"form": form, "air_gapped": AirGapForm()},
+        filename="devices.csv",
+        columns=DEVICE_COLUMNS,
+        present=rows,
     )
+    response.status_code = status
+    return response
+
+
+# The CSV of the Devices page: what a device's row shows, with the licences on it.
+DEVICE_COLUMNS = (
+    Column("Name", lambda device: device.name),
+    Column("Product", lambda device: device.product.name),
+    Column("Host id", lambda device: device.host_id),
+    Column("Location", lambda device: device.location),
+    Column(
+        "Licenses",
+        lambda device: " ".join(b.licence.activation_id for b in device.visible_bindings),
+    ),
+)
 
 
 def can_go_on(licence, device, on_device: set[str]) -> bool:
