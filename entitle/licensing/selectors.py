@@ -247,9 +247,10 @@ DEVICE_HISTORY_ACTIONS = (AuditAction.LICENCE_ASSIGNED, *ACTIVATION_HISTORY_ACTI
 
 
 def activation_history(*, actor: Actor, licence: Licence) -> list[AuditEvent]:
-    """Every activation, deactivation and rehost of the licence, newest first, with device
-    name, host id and client address: installation data, so only for those who may act on the
-    licence (and vendor staff)."""
+    """The latest activations, deactivations and rehosts of the licence (the licence's page
+    links to its whole activity, paged), newest first, with device name, host id and client
+    address: installation data, so only for those who may act on the licence (and vendor
+    staff)."""
     if not licence.key_visible:
         return []
     events = events_of(licence).filter(action__in=ACTIVATION_HISTORY_ACTIONS).order_by("-pk")
