@@ -572,7 +572,13 @@ def _entitlement_status(row: selectors.EntitlementRow) -> str:
 
 
 def _entitlement_column(header: str, read) -> Column:
-    return Column(header, lambda entitlement: read(selectors.entitlement_row(entitlement)))
+    def cell(entitlement):
+        # The row as shown, made once however many columns read it.
+        if "_row" not in entitlement.__dict__:
+            entitlement._row = selectors.entitlement_row(entitlement)
+        return read(entitlement._row)
+
+    return Column(header, cell)
 
 
 # The CSV of the Entitlements page: exactly its columns.
