@@ -15,7 +15,7 @@ def distributor(owner_credits, channel, login, token_client):
 def test_the_purchasing_entity_sees_that_a_voucher_was_redeemed_never_by_whom(
     distributor, channel, login
 ):
-    vouchers = distributor["api"].get("/api/v1/vouchers").json()
+    vouchers = distributor["api"].get("/api/v1/vouchers").json()["items"]
     assert vouchers and all(v["status"] == "redeemed" and v["redeemed_at"] for v in vouchers)
     assert all(v["redeemed_by_company"] is None for v in vouchers)
     page = distributor["page"].get("/vouchers/").content.decode()

@@ -7,15 +7,14 @@ details are the changed fields in words, with dates, money and yes/no as every p
 them. Fields that only make sense to the code (ids, keys) are left out."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, time
+from typing import Any, Literal
 
-from django import forms
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from entitle.core.audit import AuditAction
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.models import AuditEvent
 from entitle.core.text import money
 from entitle.core.units import valid_through
@@ -260,55 +259,41 @@ def _label(choice: tuple[str, str]) -> str:
     return choice[1]
 
 
-class ActivityFilter(forms.Form):
-    """What an activity page can be narrowed to: one action, one kind of object, a period."""
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
-    action = forms.ChoiceField(label="What happened", required=False)
-    kind = forms.ChoiceField(label="To what", required=False)
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        actions = sorted(((a.value, a.label.capitalize()) for a in AuditAction), key=_label)
-        self.fields["action"].choices = [("", "Anything"), *actions]
-        self.fields["kind"].choices = [("", "Anything"), *sorted(OBJECT_KINDS.items(), key=_label)]
+def _day_end(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=timezone.get_current_timezone())
 
-    def apply(self, events: QuerySet[AuditEvent] | list[AuditEvent]):
-        """The events that pass the filter: in SQL for a queryset, else one by one."""
-        if not self.is_valid():
-            return events
-        data = self.cleaned_data
-        zone = timezone.get_current_timezone()
-        since = (
-            datetime.combine(data["since"], datetime.min.time(), tzinfo=zone)
-            if data.get("since")
-            else None
-        )
-        until = (
-            datetime.combine(data["until"], datetime.max.time(), tzinfo=zone)
-            if data.get("until")
-            else None
-        )
-        if isinstance(events, QuerySet):
-            if data.get("action"):
-                events = events.filter(action=data["action"])
-            if data.get("kind"):
-                events = events.filter(object_type=data["kind"])
-            if since:
-                events = events.filter(occurred_at__gte=since)
-            if until:
-                events = events.filter(occurred_at__lte=until)
-            return events
-        return [
-            event
-            for event in events
-            if (not data.get("action") or event.action == data["action"])
-            and (not data.get("kind") or event.object_type == data["kind"])
-            and (since is None or event.occurred_at >= since)
-            and (until is None or event.occurred_at <= until)
-        ]
+
+ActionChoice = Literal[tuple(action.value for action in AuditAction)]  # type: ignore[misc]
+KindChoice = Literal[tuple(OBJECT_KINDS)]  # type: ignore[misc]
+
+# Every activity page (the company's, a licence's, a PO's, a device's): newest first by
+# default, keyset on the event's time and id, narrowed to one action, one kind of object, a
+# period; its CSV is the whole filtered list.
+ACTIVITY = Listing(
+    sorts={"when": Sort("When", "occurred_at")},
+    default="-when",
+    filters={
+        "action": Filter(
+            "What happened",
+            ActionChoice,
+            lambda events, action: events.filter(action=action),
+            choices=sorted(((a.value, a.label.capitalize()) for a in AuditAction), key=_label),
+        ),
+        "kind": Filter(
+            "To what",
+            KindChoice,
+            lambda events, kind: events.filter(object_type=kind),
+            choices=sorted(OBJECT_KINDS.items(), key=_label),
+        ),
+        "since": Filter(
+            "From", date, lambda events, day: events.filter(occurred_at__gte=_day_start(day))
+        ),
+        "until": Filter(
+            "To", date, lambda events, day: events.filter(occurred_at__lte=_day_end(day))
+        ),
+    },
+)

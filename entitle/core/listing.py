@@ -25,7 +25,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
@@ -125,6 +125,9 @@ class Listing:
     search: Callable[[str], Q] | None = None
     search_hint: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)
+    # Where a row is not one model row (a join lists an entitlement once per licence): the
+    # non-null integer annotation that, after the primary key, tells its rows apart.
+    then_by: str | None = None
 
     @cached_property
     def Params(self) -> type[Schema]:
@@ -178,24 +181,32 @@ class Listing:
 
     def ordered(self, rows: QuerySet, params: Schema) -> QuerySet:
         path, descending = self._sort(params.sort)
-        if descending:
-            return rows.order_by(f"-{path}", "-pk")
-        return rows.order_by(path, "pk")
+        keys = (path, "pk", *((self.then_by,) if self.then_by else ()))
+        return rows.order_by(*(f"-{key}" if descending else key for key in keys))
 
     def page(self, rows: QuerySet, params: Schema) -> Page:
         rows = self.ordered(self.narrow(rows, params), params)
         path, descending = self._sort(params.sort)
         if params.cursor:
-            value, pk = self._decode(rows.model, path, params.cursor)
+            value, pk, *then = self._decode(rows, path, params.cursor, len(self._then()))
             after = "lt" if descending else "gt"
-            rows = rows.filter(
-                Q(**{f"{path}__{after}": value}) | Q(**{path: value, f"pk__{after}": pk})
-            )
+            later = Q(**{f"{path}__{after}": value}) | Q(**{path: value, f"pk__{after}": pk})
+            if self.then_by:
+                later |= Q(**{path: value, "pk": pk, f"{self.then_by}__{after}": then[0]})
+            rows = rows.filter(later)
         found = list(rows[: params.limit + 1])
         items = found[: params.limit]
         more = len(found) > params.limit
-        cursor = self._encode(_read(items[-1], path), items[-1].pk) if more else None
+        if more:
+            last = items[-1]
+            keys = [getattr(last, name) for name in self._then()]
+            cursor = self._encode(_read(last, path), last.pk, *keys)
+        else:
+            cursor = None
         return Page(items=items, next_cursor=cursor, params=params, listing=self)
+
+    def _then(self) -> tuple[str, ...]:
+        return (self.then_by,) if self.then_by else ()
 
     def export(
         self, rows: QuerySet, params: Schema, *, filename: str, columns: Iterable[Column]
@@ -214,21 +225,26 @@ class Listing:
         return self.sorts[name].field, value.startswith("-")
 
     @staticmethod
-    def _encode(value: Any, pk: int) -> str:
+    def _encode(value: Any, pk: int, *keys: int) -> str:
         if isinstance(value, date | datetime):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)
-        text = json.dumps([value, pk], separators=(",", ":"))
+        text = json.dumps([value, pk, *keys], separators=(",", ":"))
         return base64.urlsafe_b64encode(text.encode()).decode()
 
     @staticmethod
-    def _decode(model: type[Model], path: str, cursor: str) -> tuple[Any, int]:
+    def _decode(rows: QuerySet, path: str, cursor: str, then: int = 0) -> list[Any]:
         try:
-            value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-            if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
-                raise ValueError(pk)
-            return _field(model, path).to_python(value), pk
+            value, *keys = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if len(keys) != 1 + then:
+                raise ValueError(keys)
+            for key in keys:
+                if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < 2**63:
+                    raise ValueError(key)
+            if keys[0] == 0:
+                raise ValueError(keys)
+            return [_field(rows, path).to_python(value), *keys]
         except CURSOR_ERRORS as exc:
             raise CursorInvalid(field="cursor") from exc
 
@@ -239,7 +255,11 @@ class ListQueryInvalid(DomainError):
     default_message = "This search, sort or filter is not one this list offers."
 
 
-def _field(model: type[Model], path: str):
+def _field(rows: QuerySet, path: str):
+    """The model field of a sort's column, or the output field of an annotation."""
+    if path in rows.query.annotations:
+        return rows.query.annotations[path].output_field
+    model: type[Model] = rows.model
     *relations, name = path.split("__")
     for relation in relations:
         model = model._meta.get_field(relation).related_model
@@ -250,6 +270,11 @@ def _read(row: Any, path: str) -> Any:
     for part in path.split("__"):
         row = getattr(row, part)
     return row
+
+
+def _shown(value: Any) -> Any:
+    """A filter's value as its form field holds it (a date input takes 2026-12-01)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _rows(rows: Iterator[Any], columns: list[Column]) -> Iterator[list[Cell]]:
@@ -290,21 +315,25 @@ def list_response(
     context: dict[str, Any] | None = None,
     filename: str,
     columns: Iterable[Column],
+    present: Callable[[list], list] | None = None,
 ) -> HttpResponse:
     """A portal list page: the page of rows asked for (search, filters, sort, cursor from the
     query string), or with `?format=csv` the whole filtered list as CSV. The template gets
     `page` (its `items`, `next_cursor`) and `controls`, for `core/list_controls.html` and
-    `core/pager.html`."""
+    `core/pager.html`. `present` turns a page's rows into what the template shows (an activity
+    page's sentences)."""
     data = request.GET.dict()
     wants_csv = data.pop("format", None) == "csv"
     params = listing.parse(data)
     if wants_csv:
         return listing.export(rows, params, filename=filename, columns=columns)
     page = listing.page(rows, params)
+    if present is not None:
+        page = replace(page, items=present(page.items))
     query = request.GET.copy()
     query.pop("cursor", None)
     controls = [
-        Control(name, spec.label, spec.input_type, spec.options(), getattr(params, name))
+        Control(name, spec.label, spec.input_type, spec.options(), _shown(getattr(params, name)))
         for name, spec in listing.filters.items()
     ]
     return render(

@@ -1,6 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router
 
 from entitle.accounts import scopes
@@ -182,12 +183,12 @@ def reinstate(request: HttpRequest, activation_id: Reference):
 
 @router.get(
     "/consumption",
-    response=list[ConsumptionOut],
-    summary="Consumption history: every use of your company's credits",
+    response={200: page_schema(ConsumptionOut), 422: ErrorOut},
+    summary="Consumption history: every use of your company's credits, newest first",
 )
 @reads_from_replica
-def consumption_list(request: HttpRequest):
-    return selectors.consumption_list(actor=request.auth)
+def consumption_list(request: HttpRequest, params: Query[selectors.CONSUMPTION.Params]):
+    return selectors.CONSUMPTION.page(selectors.consumption_list(actor=request.auth), params)
 
 
 @device_router.post("/devices", response={201: DeviceOut, **ERRORS}, summary="Register a device")
@@ -202,10 +203,12 @@ def device_register(request: HttpRequest, payload: DeviceIn):
     return 201, selectors.device_get(actor=request.auth, public_id=device.public_id)
 
 
-@device_router.get("/devices", response=list[DeviceOut], summary="Your devices")
+@device_router.get(
+    "/devices", response={200: page_schema(DeviceOut), 422: ErrorOut}, summary="Your devices"
+)
 @reads_from_replica
-def device_list(request: HttpRequest):
-    return selectors.device_list(actor=request.auth)
+def device_list(request: HttpRequest, params: Query[selectors.DEVICES.Params]):
+    return selectors.DEVICES.page(selectors.device_list(actor=request.auth), params)
 
 
 @device_router.post(
@@ -365,14 +368,17 @@ def airgap_deactivate(request: HttpRequest):
 
 @entitlement_router.get(
     "/entitlements",
-    response=list[EntitlementOut],
+    response={200: page_schema(EntitlementOut), 422: ErrorOut},
     summary="Entitlement information visible to you",
     description="One row per Subscription ID (per licence, if its credits were split): the "
     "SKU, quantity, start and end date (the first day not covered) and status of the licence "
     "its credits created, renewed or grew, as it is today — before that, what was fulfilled — "
     "and the purchasing entity's PO number. For every PO on which your company holds a role, "
-    "and the licences an owner shared with you.",
+    "and the licences an owner shared with you. Latest end first by default.",
 )
 @reads_from_replica
-def entitlement_list(request: HttpRequest):
-    return selectors.entitlement_rows(actor=request.auth)
+def entitlement_list(request: HttpRequest, params: Query[selectors.ENTITLEMENTS.Params]):
+    page = selectors.ENTITLEMENTS.page(selectors.entitlement_list(actor=request.auth), params)
+    today = timezone.localdate()
+    items = [selectors.entitlement_row(row, on=today) for row in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}

@@ -118,7 +118,11 @@ class ConsumptionOut(Schema):
 
     @staticmethod
     def resolve_activation_id(obj) -> str | None:
-        return obj.licence.activation_id if obj.licence_id else None
+        # Listed records say whether the reader may still see the key (not once the licence
+        # was transferred away); a record just made is the reader's own act.
+        if not obj.licence_id or not getattr(obj, "licence_key_visible", True):
+            return None
+        return obj.licence.activation_id
 
 
 class SuspendIn(InputSchema):

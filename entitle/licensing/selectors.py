@@ -1,10 +1,12 @@
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from django.db.models import (
     BooleanField,
+    Case,
+    CharField,
     Exists,
     ExpressionWrapper,
     F,
@@ -14,7 +16,9 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from pydantic import Field
 
@@ -191,10 +195,16 @@ def device_get(*, actor: Actor, public_id, action: Action = Action.VIEW) -> Devi
 
 
 def consumption_list(*, actor: Actor) -> QuerySet[ConsumptionRecord]:
+    """Every use of the actor's company's credits, each with `licence_key_visible`: may the
+    actor still see its licence's Activation ID (not once the licence was transferred away)?"""
+    key_visible = Exists(
+        Licence.objects.visible_to(actor, Action.CHANGE).filter(pk=OuterRef("licence"))
+    )
     return (
         ConsumptionRecord.objects.visible_to(actor, Action.VIEW)
         .filter(company=actor.company)
         .select_related("licence", "sku", "created_by")
+        .annotate(licence_key_visible=key_visible)
     )
 
 
@@ -237,18 +247,35 @@ DEVICE_HISTORY_ACTIONS = (AuditAction.LICENCE_ASSIGNED, *ACTIVATION_HISTORY_ACTI
 
 
 def activation_history(*, actor: Actor, licence: Licence) -> list[AuditEvent]:
-    """Every activation, deactivation and rehost of the licence, newest first, with device
-    name, host id and client address: installation data, so only for those who may act on the
-    licence (and vendor staff)."""
+    """The latest activations, deactivations and rehosts of the licence (the licence's page
+    links to its whole activity, paged), newest first, with device name, host id and client
+    address: installation data, so only for those who may act on the licence (and vendor
+    staff)."""
     if not licence.key_visible:
         return []
     events = events_of(licence).filter(action__in=ACTIVATION_HISTORY_ACTIONS).order_by("-pk")
     return owner_hidden(events[:100], owner_id=licence.owner_id, reader=actor)
 
 
+def _owner_unnamed(events: QuerySet[AuditEvent], *, owner_id: int, reader: Actor):
+    """`owner_hidden` in SQL, for a history read a page at a time: to a reader other than the
+    owner, the owner's people and company are "The license owner" (`actor_label`)."""
+    if reader.is_vendor_staff or (reader.company and reader.company.pk == owner_id):
+        return events
+    return events.annotate(
+        actor_label=Case(
+            When(actor_company=owner_id, then=Value("The license owner")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    )
+
+
 def licence_activity(*, actor: Actor, activation_id: str):
+    """The licence and its history (a queryset: pages read only their events)."""
     licence = licence_get(actor=actor, activation_id=activation_id, action=_as_reader(actor))
-    return licence, owner_hidden(events_of(licence), owner_id=licence.owner_id, reader=actor)
+    events = _owner_unnamed(events_of(licence), owner_id=licence.owner_id, reader=actor)
+    return licence, events
 
 
 def device_activity(*, actor: Actor, public_id):
@@ -258,7 +285,7 @@ def device_activity(*, actor: Actor, public_id):
         | Q(action__in=DEVICE_HISTORY_ACTIONS, before__device=str(device.public_id))
     )
     events = (events_of(device) | assigned).select_related("actor_user", "actor_company")
-    return device, owner_hidden(events, owner_id=device.owner_id, reader=actor)
+    return device, _owner_unnamed(events, owner_id=device.owner_id, reader=actor)
 
 
 # --- Entitlement information: the truth about the licence today. ---
@@ -290,13 +317,14 @@ class EntitlementRow:
 _LICENCE = "funded__licence__"
 
 
-def entitlement_rows(*, actor: Actor) -> list[EntitlementRow]:
+def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
     """Every entitlement the actor may see: one row per Subscription ID and licence its
     credits went into — one row per Subscription ID, unless its credits were split between
-    licences — latest end first. A role on the PO sees every row of the PO; a delegate, the
-    rows of the licences it was given (that licence's quantity, never the whole line's).
-    Statuses come from the dates and the product: a suspension is the vendor's and the
-    owner's business."""
+    licences (`row_licence` tells those rows apart; 0 before any licence). A role on the PO
+    sees every row of the PO; a delegate, the rows of the licences it was given. Each row
+    carries what it shows as `row_*`: once its credits created, renewed or grew a licence,
+    that licence's product, SKU, quantity and dates (never the whole line's: a licence-scope
+    delegate sees its licence's quantity); before, what was fulfilled."""
     rows = Entitlement.objects.visible_to(actor, Action.VIEW).annotate(
         funded=FilteredRelation(
             "voucher__fundings__consumption",
@@ -311,82 +339,74 @@ def entitlement_rows(*, actor: Actor) -> list[EntitlementRow]:
             | Q(**{f"{_LICENCE}isnull": True})
             | Q(**{f"{_LICENCE}in": visible_ids(Licence, actor, Action.VIEW)})
         )
-    values = rows.values(
-        "subscription_id",
-        "quantity",
-        "start_date",
-        "end_date",
-        po_number=F("po__po_number"),
-        purchaser=F("po__purchasing_entity"),
-        reseller=F("po__reseller"),
-        product=F("sku__product__name"),
-        sku_code=F("sku__code"),
-        licence_pk=F("funded__licence"),
-        licence_product=F(f"{_LICENCE}product__name"),
-        licence_sku=F(f"{_LICENCE}sku__code"),
-        licence_quantity=F(f"{_LICENCE}quantity"),
-        licence_start=F(f"{_LICENCE}start_date"),
-        licence_end=F(f"{_LICENCE}end_date"),
-        warn_days=F(f"{_LICENCE}product__warn_days"),
-        grace_days=F(f"{_LICENCE}product__grace_days"),
-    ).distinct()
-    today = timezone.localdate()
-    result = []
-    for row in values:
-        sold_by = frozenset(pk for pk in (row["purchaser"], row["reseller"]) if pk)
-        if row["licence_pk"] is None:
-            result.append(
-                EntitlementRow(
-                    subscription_id=row["subscription_id"],
-                    product=row["product"],
-                    sku=row["sku_code"],
-                    quantity=row["quantity"],
-                    start_date=row["start_date"],
-                    end_date=row["end_date"],
-                    po_number=row["po_number"],
-                    status=None,
-                    licence_id=None,
-                    sold_by=sold_by,
-                )
-            )
-            continue
-        result.append(
-            EntitlementRow(
-                subscription_id=row["subscription_id"],
-                product=row["licence_product"],
-                sku=row["licence_sku"],
-                quantity=row["licence_quantity"],
-                start_date=row["licence_start"],
-                end_date=row["licence_end"],
-                po_number=row["po_number"],
-                status=status_at(
-                    start=row["licence_start"],
-                    end=row["licence_end"],
-                    on=today,
-                    warn_days=row["warn_days"],
-                    grace_days=row["grace_days"],
-                ),
-                licence_id=row["licence_pk"],
-                sold_by=sold_by,
-            )
+    return (
+        rows.annotate(
+            row_licence=Coalesce(F("funded__licence"), 0),
+            row_product=Coalesce(F(f"{_LICENCE}product__name"), F("sku__product__name")),
+            row_product_code=Coalesce(F(f"{_LICENCE}product__code"), F("sku__product__code")),
+            row_sku=Coalesce(F(f"{_LICENCE}sku__code"), F("sku__code")),
+            row_quantity=Coalesce(F(f"{_LICENCE}quantity"), F("quantity")),
+            row_start=Coalesce(F(f"{_LICENCE}start_date"), F("start_date")),
+            row_end=Coalesce(F(f"{_LICENCE}end_date"), F("end_date")),
+            row_warn_days=F(f"{_LICENCE}product__warn_days"),
+            row_grace_days=F(f"{_LICENCE}product__grace_days"),
+            row_po_number=F("po__po_number"),
+            row_purchaser=F("po__purchasing_entity"),
+            row_reseller=F("po__reseller"),
         )
-    result.sort(key=lambda r: (r.end_date, r.subscription_id), reverse=True)
-    return result
+        # One row per entitlement and licence, however many times its credits went into it.
+        .distinct()
+    )
+
+
+def entitlement_row(entitlement: Entitlement, *, on: date | None = None) -> EntitlementRow:
+    """One row of `entitlement_list` as it is shown. Statuses come from the dates and the
+    product: a suspension is the vendor's and the owner's business."""
+    funded = entitlement.row_licence != 0
+    return EntitlementRow(
+        subscription_id=entitlement.subscription_id,
+        product=entitlement.row_product,
+        sku=entitlement.row_sku,
+        quantity=entitlement.row_quantity,
+        start_date=entitlement.row_start,
+        end_date=entitlement.row_end,
+        po_number=entitlement.row_po_number,
+        status=status_at(
+            start=entitlement.row_start,
+            end=entitlement.row_end,
+            on=on or timezone.localdate(),
+            warn_days=entitlement.row_warn_days,
+            grace_days=entitlement.row_grace_days,
+        )
+        if funded
+        else None,
+        licence_id=entitlement.row_licence if funded else None,
+        sold_by=frozenset(pk for pk in (entitlement.row_purchaser, entitlement.row_reseller) if pk),
+    )
+
+
+def entitlement_rows(*, actor: Actor) -> list[EntitlementRow]:
+    """Every row of `entitlement_list`, latest end first (for the partner's expiries)."""
+    today = timezone.localdate()
+    rows = entitlement_list(actor=actor).order_by("-row_end", "-subscription_id", "row_licence")
+    return [entitlement_row(row, on=today) for row in rows]
 
 
 # --- The licence list: what the portal's Licenses page, the API's /licences and the CSV share.
 
 
-def status_q(status: str, *, on: date, prefix: str = "") -> Q:
+def status_q(status: str, *, on: date, prefix: str = "", suspension: bool = True) -> Q:
     """The licences in `status` on day `on`, as a condition the database answers with each
-    product's own warning and grace days (the catalog holds a handful of products)."""
+    product's own warning and grace days (the catalog holds a handful of products). Without
+    `suspension`, by the dates alone (an entitlement's status: a suspension is not shown)."""
 
     def q(**lookups) -> Q:
         return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
 
-    live, started = q(suspended_at__isnull=True), q(start_date__lte=on)
+    live = q(suspended_at__isnull=True) if suspension else Q()
+    started = q(start_date__lte=on)
     if status == LicenceStatus.SUSPENDED:
-        return ~live
+        return ~live if suspension else Q(pk__in=[])
     if status == LicenceStatus.NOT_YET_VALID:
         return live & q(start_date__gt=on)
     by_product = Q(pk__in=[])
@@ -414,12 +434,10 @@ def _licence_search(text: str) -> Q:
     return found | Q(subscription=code) | Q(activation_id=code, key_visible=True)
 
 
-def _on_po(rows: QuerySet, number: str) -> QuerySet:
-    """The licences among `rows` (already those the reader may see) that a PO's entitlements
-    paid for: only licence ids come out of the entitlements."""
-    return rows.filter(
-        pk__in=Entitlement.objects.filter(po__po_number__iexact=number.strip()).values("licence")
-    )
+def _licences_of_po(rows: QuerySet[Licence], number: str) -> QuerySet[Licence]:
+    """The licences (already visible to the reader) that a PO of this number paid for."""
+    paid = Entitlement.objects.filter(po__po_number__iexact=number.strip()).values("licence")
+    return rows.filter(pk__in=paid)
 
 
 LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
@@ -457,7 +475,156 @@ LICENCES = Listing(
         "po": Filter(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
-            lambda rows, number: _on_po(rows, number),
+            lambda rows, number: _licences_of_po(rows, number),
+        ),
+    },
+)
+
+
+# --- The entitlement list: the portal's Entitlements page, the API's /entitlements, the CSV.
+
+
+def _entitlement_search(text: str) -> Q:
+    """What every reader of a row sees in it: its product and SKU as shown (the licence's, once
+    its credits went into one), the PO number, the Subscription ID."""
+    found = (
+        Q(row_product__icontains=text)
+        | Q(row_sku__iexact=text)
+        | Q(row_po_number__iexact=text.strip())
+    )
+    try:
+        return found | Q(subscription_id=codes.normalize(text))
+    except codes.CodeTypo:
+        return found
+
+
+def _entitlement_status(rows: QuerySet[Entitlement], status: str) -> QuerySet[Entitlement]:
+    if status == UNUSED:
+        return rows.filter(row_licence=0)
+    return rows.filter(status_q(status, on=timezone.localdate(), prefix=_LICENCE, suspension=False))
+
+
+UNUSED = "unused"
+EntitlementStatusChoice = Literal[  # type: ignore[misc]
+    (UNUSED, *(s.value for s in LicenceStatus if s is not LicenceStatus.SUSPENDED))
+]
+
+ENTITLEMENTS = Listing(
+    search=_entitlement_search,
+    search_hint="Subscription ID, product, SKU or PO number",
+    sorts={
+        "end": Sort("Valid through", "row_end"),
+        "start": Sort("Start date", "row_start"),
+        "subscription": Sort("Subscription ID", "subscription_id"),
+        "product": Sort("Product", "row_product"),
+        "quantity": Sort("Quantity", "row_quantity"),
+        "po": Sort("PO number", "row_po_number"),
+    },
+    default="-end",
+    then_by="row_licence",
+    filters={
+        "status": Filter("Status", EntitlementStatusChoice, _entitlement_status),
+        "product": Filter(
+            "Product", ProductCode, lambda rows, code: rows.filter(row_product_code=code)
+        ),
+        "ends_within": Filter(
+            "Ends within (days)",
+            DaysAhead,
+            lambda rows, days: rows.filter(
+                row_end__gt=timezone.localdate(),
+                row_end__lte=timezone.localdate() + timedelta(days=days),
+            ),
+        ),
+        "po": Filter(
+            "PO number",
+            Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
+            lambda rows, number: rows.filter(row_po_number__iexact=number.strip()),
+        ),
+    },
+)
+
+
+# --- Consumption history: the portal's Consumption History page, the API's /consumption, the CSV.
+
+
+def _consumption_search(text: str) -> Q:
+    """The SKU, or the licence's Activation ID where the reader may still see it."""
+    found = Q(sku__code__iexact=text)
+    try:
+        code = codes.normalize(text)
+    except codes.CodeTypo:
+        return found
+    return found | Q(licence__activation_id=code, licence_key_visible=True)
+
+
+def _day(day: date, end: bool = False):
+    return datetime.combine(
+        day, time.max if end else time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+SkuCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_.]+$")]
+ConsumptionKind = Literal[tuple(ConsumptionRecord.Kind.values)]  # type: ignore[misc]
+ConsumptionStatus = Literal[tuple(ConsumptionRecord.Status.values)]  # type: ignore[misc]
+
+CONSUMPTION = Listing(
+    search=_consumption_search,
+    search_hint="Activation ID or SKU",
+    sorts={"when": Sort("When", "created_at"), "credits": Sort("Credits", "credits")},
+    default="-when",
+    filters={
+        "kind": Filter(
+            "What",
+            ConsumptionKind,
+            lambda rows, kind: rows.filter(kind=kind),
+            choices=ConsumptionRecord.Kind.choices,
+        ),
+        "status": Filter(
+            "Status",
+            ConsumptionStatus,
+            lambda rows, status: rows.filter(status=status),
+            choices=ConsumptionRecord.Status.choices,
+        ),
+        "sku": Filter("SKU", SkuCode, lambda rows, code: rows.filter(sku__code__iexact=code)),
+        "since": Filter("From", date, lambda rows, day: rows.filter(created_at__gte=_day(day))),
+        "until": Filter(
+            "To", date, lambda rows, day: rows.filter(created_at__lte=_day(day, end=True))
+        ),
+    },
+)
+
+
+# --- The device list: the portal's Devices page, the API's /devices and the CSV.
+
+
+def _device_search(text: str) -> Q:
+    return (
+        Q(name__icontains=text)
+        | Q(host_id__iexact=text.strip())
+        | Q(location__icontains=text)
+        | Q(product__name__icontains=text)
+    )
+
+
+DEVICES = Listing(
+    search=_device_search,
+    search_hint="Name, host id, location or product",
+    sorts={
+        "name": Sort("Name", "name"),
+        "product": Sort("Product", "product__name"),
+        "registered": Sort("Registered", "created_at"),
+    },
+    default="name",
+    filters={
+        "product": Filter(
+            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+        ),
+        # "Add License to a device" and "download the new license file": the devices that
+        # carry the licence or could (its product's).
+        "licence": Filter(
+            "For license",
+            uuid.UUID,
+            lambda rows, public_id: rows.filter(product__licences__public_id=public_id),
         ),
     },
 )

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from entitle_client import airgap
@@ -222,33 +223,58 @@ def device_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Device {device.name} registered.")
             return redirect("licensing:devices")
-    owned = selectors.device_list(actor=actor)
-    usable = [
-        licence
-        for licence in selectors.licence_list(actor=actor, action=Action.CHANGE)
-        if licence_permits(licence, actor=actor, acts=True).assign
-    ]
     wanted = request.GET.get("licence", "")
     opened = request.GET.get("device", "")
-    rows = []
-    for device in owned:
-        on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
-        candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
-        preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
-        rows.append(
-            (
-                device,
-                AssignForm(licences=candidates, initial={"licence": preselect}),
-                # Collapsed, but for the device asked for, or those carrying the licence.
-                str(device.public_id) == opened or wanted in on_device or bool(preselect),
+
+    def rows(devices: list) -> list:
+        # Only the licences that could go on a device of this page: its products'.
+        usable = [
+            licence
+            for licence in selectors.licence_list(actor=actor, action=Action.CHANGE).filter(
+                product__in={device.product_id for device in devices}
             )
-        )
-    return render(
+            if licence_permits(licence, actor=actor, acts=True).assign
+        ]
+        shown = []
+        for device in devices:
+            on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
+            candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
+            preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
+            shown.append(
+                (
+                    device,
+                    AssignForm(licences=candidates, initial={"licence": preselect}),
+                    # Collapsed, but for the device asked for, or those carrying the licence.
+                    str(device.public_id) == opened or wanted in on_device or bool(preselect),
+                )
+            )
+        return shown
+
+    response = list_response(
         request,
-        "licensing/devices.html",
-        {"rows": rows, "form": form, "air_gapped": AirGapForm()},
-        status=status,
+        selectors.DEVICES,
+        selectors.device_list(actor=actor),
+        template="licensing/devices.html",
+        context={"form": form, "air_gapped": AirGapForm()},
+        filename="devices.csv",
+        columns=DEVICE_COLUMNS,
+        present=rows,
     )
+    response.status_code = status
+    return response
+
+
+# The CSV of the Devices page: what a device's row shows, with the licences on it.
+DEVICE_COLUMNS = (
+    Column("Name", lambda device: device.name),
+    Column("Product", lambda device: device.product.name),
+    Column("Host id", lambda device: device.host_id),
+    Column("Location", lambda device: device.location),
+    Column(
+        "Licenses",
+        lambda device: " ".join(b.licence.activation_id for b in device.visible_bindings),
+    ),
+)
 
 
 def can_go_on(licence, device, on_device: set[str]) -> bool:
@@ -369,8 +395,34 @@ def renew_with_credits(request: HttpRequest) -> HttpResponse:
 @login_required
 @reads_from_replica
 def consumption_list(request: HttpRequest) -> HttpResponse:
-    records = selectors.consumption_list(actor=request.actor)[:200]
-    return render(request, "licensing/consumption.html", {"records": records})
+    return list_response(
+        request,
+        selectors.CONSUMPTION,
+        selectors.consumption_list(actor=request.actor),
+        template="licensing/consumption.html",
+        filename="consumption.csv",
+        columns=CONSUMPTION_COLUMNS,
+    )
+
+
+def _consumed_licence(record: ConsumptionRecord) -> str | None:
+    return (
+        record.licence.activation_id if record.licence_id and record.licence_key_visible else None
+    )
+
+
+# The CSV of the Consumption History page: the Activation ID only while the reader may see it.
+CONSUMPTION_COLUMNS = (
+    Column("When", lambda record: record.created_at),
+    Column("What", lambda record: record.get_kind_display()),
+    Column("Summary", lambda record: record.details.get("summary", "")),
+    Column("Activation ID", _consumed_licence),
+    Column("SKU", lambda record: record.sku.code),
+    Column("Credits", lambda record: record.credits),
+    Column("By", lambda record: record.created_by.name if record.created_by else None),
+    Column("Status", lambda record: record.get_status_display()),
+    Column("Failure", lambda record: record.failure_reason),
+)
 
 
 @login_required
@@ -503,5 +555,40 @@ AIRGAP_REFUSALS = {
 @login_required
 @reads_from_replica
 def entitlement_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.entitlement_rows(actor=request.actor)
-    return render(request, "licensing/entitlements.html", {"entitlements": rows})
+    today = timezone.localdate()
+    return list_response(
+        request,
+        selectors.ENTITLEMENTS,
+        selectors.entitlement_list(actor=request.actor),
+        template="licensing/entitlements.html",
+        filename="entitlements.csv",
+        columns=ENTITLEMENT_COLUMNS,
+        present=lambda rows: [selectors.entitlement_row(row, on=today) for row in rows],
+    )
+
+
+def _entitlement_status(row: selectors.EntitlementRow) -> str:
+    return "unused" if row.status is None else str(row.status.status)
+
+
+def _entitlement_column(header: str, read) -> Column:
+    def cell(entitlement):
+        # The row as shown, made once however many columns read it.
+        if "_row" not in entitlement.__dict__:
+            entitlement._row = selectors.entitlement_row(entitlement)
+        return read(entitlement._row)
+
+    return Column(header, cell)
+
+
+# The CSV of the Entitlements page: exactly its columns.
+ENTITLEMENT_COLUMNS = (
+    _entitlement_column("Subscription ID", lambda row: row.subscription_id),
+    _entitlement_column("Product", lambda row: row.product),
+    _entitlement_column("SKU", lambda row: row.sku),
+    _entitlement_column("Quantity", lambda row: row.quantity),
+    _entitlement_column("Start date", lambda row: row.start_date),
+    _entitlement_column("Valid through", lambda row: row.valid_through),
+    _entitlement_column("Status", _entitlement_status),
+    _entitlement_column("PO number", lambda row: row.po_number),
+)

@@ -1,12 +1,13 @@
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Header, Router
+from ninja import Header, Query, Router
 
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
-from entitle.core.fields import Code, Key, Reference
+from entitle.core.fields import Key, Reference
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 from entitle.locker import selectors, services
 from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
@@ -16,12 +17,12 @@ router = Router(tags=["vouchers and locker"])
 
 @router.get(
     "/vouchers",
-    response=list[VoucherOut],
+    response={200: page_schema(VoucherOut), 422: ErrorOut},
     summary="Vouchers issued on your POs, and those your company redeemed",
 )
 @reads_from_replica
-def voucher_list(request: HttpRequest):
-    return selectors.voucher_list(actor=request.auth)
+def voucher_list(request: HttpRequest, params: Query[selectors.VOUCHERS.Params]):
+    return selectors.VOUCHERS.page(selectors.voucher_list(actor=request.auth), params)
 
 
 @router.post(
@@ -64,17 +65,21 @@ def voucher_void(request: HttpRequest, code: Reference):
     return services.voucher_void(actor=request.auth, voucher_id=voucher.pk)
 
 
-@router.get("/locker", response=list[BalanceOut], summary="Your Digital Locker: credits per SKU")
+@router.get(
+    "/locker",
+    response={200: page_schema(BalanceOut), 422: ErrorOut},
+    summary="Your Digital Locker: credits per SKU",
+)
 @reads_from_replica
-def locker_balances(request: HttpRequest):
-    return selectors.locker_balances(actor=request.auth)
+def locker_balances(request: HttpRequest, params: Query[selectors.BALANCES.Params]):
+    return selectors.BALANCES.page(selectors.locker_balances(actor=request.auth), params)
 
 
 @router.get(
     "/locker/ledger",
-    response=list[LedgerEntryOut],
+    response={200: page_schema(LedgerEntryOut), 422: ErrorOut},
     summary="Every change of your credits, newest first",
 )
 @reads_from_replica
-def ledger_list(request: HttpRequest, sku: Code | None = None):
-    return selectors.ledger_list(actor=request.auth, sku_code=sku)
+def ledger_list(request: HttpRequest, params: Query[selectors.LEDGER.Params]):
+    return selectors.LEDGER.page(selectors.ledger_list(actor=request.auth), params)

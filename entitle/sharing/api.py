@@ -6,7 +6,9 @@ from ninja import Query, Router
 from entitle.accounts.schemas import ErrorOut
 from entitle.core import paging
 from entitle.core import selectors as core_selectors
+from entitle.core.activity import ACTIVITY
 from entitle.core.fields import Reference
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 from entitle.licensing import selectors as licensing_selectors
 from entitle.sharing import selectors, services
@@ -131,13 +133,20 @@ def company_activity(
     return paging.keyset_page(events, cursor=cursor, limit=limit, order=order)
 
 
+class LicenceEventOut(ActivityOut):
+    """An event of one licence's history."""
+
+
 @activity_router.get(
     "/licences/{activation_id}/activity",
-    response={200: list[ActivityOut], 404: ErrorOut},
+    response={200: page_schema(LicenceEventOut), 404: ErrorOut, 422: ErrorOut},
     summary="A licence's history (owner, manage delegates, vendor staff)",
+    description="Newest first by default (`sort=when` for oldest first); pages by cursor.",
 )
-def licence_activity(request: HttpRequest, activation_id: Reference):
+def licence_activity(
+    request: HttpRequest, activation_id: Reference, params: Query[ACTIVITY.Params]
+):
     _, events = licensing_selectors.licence_activity(
         actor=request.auth, activation_id=activation_id
     )
-    return events
+    return ACTIVITY.page(events, params)

@@ -76,7 +76,7 @@ def sees_entitlements(w: World, role: str) -> bool:
     response = api_get(w.clients[role], "/entitlements")
     if response.status_code != 200:
         return False
-    rows = response.json()
+    rows = response.json()["items"]
     found = {row["subscription_id"] for row in rows} >= set(w.subscription_ids)
     if found:
         # Exactly entitlement information (with the SKU's product and the licence's status,

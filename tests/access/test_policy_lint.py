@@ -31,10 +31,13 @@ REASONED_EXCEPTIONS = {
     ),
     ("entitle/licensing/selectors.py", "device_activity"): "gated by device_get just before",
     ("entitle/licensing/selectors.py", "status_q"): (
-        "each product's warning and grace days (the catalog, anyone's to read) in a condition"
+        "the catalog's warning and grace days, to compare the reader's own licences with"
     ),
-    ("entitle/licensing/selectors.py", "_on_po"): (
-        "narrows licences the caller may already see; only licence ids come from entitlements"
+    ("entitle/licensing/selectors.py", "_licences_of_po"): (
+        "narrows licences the reader already sees to those a PO number paid for"
+    ),
+    ("entitle/core/views.py", "activity_response"): (
+        "lists by id the events its caller already read through the policy"
     ),
     ("entitle/core/audit.py", "events_of"): "callers fetch the object through the policy first",
     ("entitle/core/idempotency.py", "claim"): "the caller's own company's key, in its service",

@@ -50,7 +50,7 @@ def test_the_whole_lifecycle_through_the_api(owner_api):
         owner_api, f"/licences/{aid}/increase", {"quantity": 12, "idempotency_key": "i"}
     )
     assert increased.json()["status"] == "completed"
-    shown = owner_api.get("/api/v1/devices").json()[0]["licences"][0]
+    shown = owner_api.get("/api/v1/devices").json()["items"][0]["licences"][0]
     assert shown == {
         "activation_id": aid,
         "applied_quantity": 10,
@@ -72,7 +72,7 @@ def test_the_whole_lifecycle_through_the_api(owner_api):
     claims = decode(token)
     assert (claims["serial"], claims["quantity"], claims["end"]) == (3, 12, renew_quote["end_date"])
 
-    history = owner_api.get("/api/v1/consumption").json()
+    history = owner_api.get("/api/v1/consumption").json()["items"]
     assert [(h["kind"], h["status"]) for h in history] == [
         ("renew", "completed"),
         ("increase", "completed"),
@@ -117,7 +117,7 @@ def test_product_activates_and_validates_with_signed_answers(owner_api):
         "NODE-7",
     )
     assert "BEGIN ENTITLE LICENCE" in answer.json()["licence"]
-    devices = owner_api.get("/api/v1/devices").json()
+    devices = owner_api.get("/api/v1/devices").json()["items"]
     assert [(d["name"], d["host_id"]) for d in devices] == [("pcns-01", "NODE-7")]
 
     def validate(host: str, activation_id: str = aid) -> dict:

@@ -67,7 +67,7 @@ def without_echo(token: str) -> dict:
 
 def test_a_subscription_id_activates_validates_and_downloads_nothing(dce, channel, token_client):
     distributor = token_client(channel.users["purchasing"])
-    seen = distributor.get("/api/v1/entitlements").json()
+    seen = distributor.get("/api/v1/entitlements").json()["items"]
     subscription = next(e["subscription_id"] for e in seen if e["sku"] == "DCE-1Y")
     assert subscription != dce.activation_id
     unknown = "7KQ2M-XH4PA-9RTCW-EN3BZ"

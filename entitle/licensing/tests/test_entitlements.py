@@ -16,7 +16,7 @@ from entitle.sharing.services import delegation_grant
 def rows(client) -> list[dict]:
     response = client.get("/api/v1/entitlements")
     assert response.status_code == 200
-    return response.json()
+    return response.json()["items"]
 
 
 def dce_rows(client) -> list[dict]:

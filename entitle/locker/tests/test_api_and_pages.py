@@ -17,10 +17,10 @@ def test_redeem_through_the_api_with_an_idempotency_header(partner_po, channel, 
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json()
     assert first.json()["status"] == "redeemed"
-    assert client.get("/api/v1/locker").json() == [
+    assert client.get("/api/v1/locker").json()["items"] == [
         {"sku": "DCE-1Y", "product": "Data Center Expert", "term_days": 365, "balance": "25.00"}
     ]
-    [entry] = client.get("/api/v1/locker/ledger").json()
+    [entry] = client.get("/api/v1/locker/ledger").json()["items"]
     assert (entry["kind"], entry["amount"], entry["voucher"]) == ("redemption", "25.00", code)
     assert LedgerEntry.objects.count() == 1
 

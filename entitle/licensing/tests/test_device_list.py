@@ -1,0 +1,81 @@
+"""The Devices page and GET /devices page, search, filter (by product, by licence) and export
+(entitle.core.listing)."""
+
+import csv
+import io
+
+import pytest
+
+from entitle.licensing.services.devices import device_register, licence_assign
+from entitle.licensing.services.licences import licence_create
+
+
+@pytest.fixture
+def fleet(owner_credits, skus):
+    """Five DCE devices (dc-1…dc-5) and one PCNS device; the DCE licence is on dc-2."""
+    devices = [
+        device_register(
+            actor=owner_credits,
+            product=skus["DCE-1Y"].product,
+            name=f"dc-{n}",
+            host_id=f"HOST-{n}",
+            location="Cellar" if n == 3 else "",
+        )
+        for n in range(1, 6)
+    ]
+    device_register(
+        actor=owner_credits, product=skus["PCNS-3Y"].product, name="ups-1", host_id="UPS-1"
+    )
+    licence = licence_create(
+        actor=owner_credits, sku=skus["DCE-1Y"], quantity=2, terms=1, idempotency_key="d"
+    ).licence
+    licence_assign(
+        actor=owner_credits,
+        activation_id=licence.activation_id,
+        device_public_id=devices[1].public_id,
+    )
+    return licence
+
+
+def test_the_api_pages_every_device_once(fleet, channel, token_client):
+    client = token_client(channel.users["owner"])
+    names, cursor = [], ""
+    while True:
+        page = client.get(f"/api/v1/devices?limit=4&sort=-name&cursor={cursor}").json()
+        names += [row["name"] for row in page["items"]]
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert names == ["ups-1", "dc-5", "dc-4", "dc-3", "dc-2", "dc-1"]
+
+
+def test_the_api_filters_and_searches(fleet, channel, token_client):
+    client = token_client(channel.users["owner"])
+
+    def names(query: str) -> list[str]:
+        answer = client.get(f"/api/v1/devices?{query}")
+        assert answer.status_code == 200, answer.content
+        return [row["name"] for row in answer.json()["items"]]
+
+    assert names("product=pcns") == ["ups-1"]
+    assert names(f"licence={fleet.public_id}") == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
+    assert names("q=host-4") == ["dc-4"]
+    assert names("q=cellar") == ["dc-3"]
+    assert names("q=nowhere") == []
+    for bad in ["licence=not-a-uuid", "sort=host_id", "limit=201", "cursor=%%%"]:
+        assert client.get(f"/api/v1/devices?{bad}").status_code == 422, bad
+
+
+def test_the_page_pages_keeps_the_licence_and_exports(fleet, channel, login):
+    client = login(channel.users["owner"])
+    page = client.get("/devices/", {"limit": 2}).content.decode()
+    assert page.count('class="device"') == 2 and "Next page" in page
+    # "Add License to a device": its product's devices, the one carrying it opened.
+    carrying = client.get("/devices/", {"licence": str(fleet.public_id)}).content.decode()
+    assert carrying.count('class="device"') == 5 and "ups-1" not in carrying
+    assert carrying.count(" open>") == 1  # dc-2, which carries it
+    assert "No device matches" in client.get("/devices/", {"q": "nowhere"}).content.decode()
+    answer = client.get("/devices/", {"format": "csv", "product": "dce", "limit": 1})
+    rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert [row["Name"] for row in rows] == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
+    assert rows[1]["Licenses"] == fleet.activation_id and rows[0]["Licenses"] == ""
