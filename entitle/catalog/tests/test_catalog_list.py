@@ -1,0 +1,64 @@
+"""The catalog's lists page, search, sort and filter (entitle.core.listing): a vendor may have
+thousands of SKUs."""
+
+import pytest
+
+from entitle.catalog.models import Sku
+
+
+@pytest.fixture
+def api(skus, acme_admin, token_client):
+    return token_client(acme_admin)
+
+
+def every_page(client, path: str) -> list[dict]:
+    rows, cursor = [], ""
+    while True:
+        answer = client.get(f"{path}&cursor={cursor}")
+        assert answer.status_code == 200, answer.content
+        page = answer.json()
+        assert len(page["items"]) <= 2
+        rows += page["items"]
+        if not page["next_cursor"]:
+            return rows
+        cursor = page["next_cursor"]
+
+
+def test_the_skus_page_through_every_sku_exactly_once(api):
+    codes = [row["code"] for row in every_page(api, "/api/v1/catalog/skus?limit=2")]
+    assert codes == sorted(Sku.objects.values_list("code", flat=True))
+    by_term = every_page(api, "/api/v1/catalog/skus?limit=2&sort=-term")
+    assert [row["term_days"] for row in by_term] == sorted(
+        (row["term_days"] for row in by_term), reverse=True
+    )
+    assert len(by_term) == len(codes)
+
+
+def test_skus_filter_by_product_and_search_codes_and_names(api):
+    dce = api.get("/api/v1/catalog/skus?product=dce").json()["items"]
+    assert dce and {row["product"] for row in dce} == {"dce"}
+    found = api.get("/api/v1/catalog/skus?q=dce-1y").json()["items"]
+    assert [row["code"] for row in found] == ["DCE-1Y"]
+    by_product_name = api.get("/api/v1/catalog/skus?q=powerchute").json()["items"]
+    assert {row["product"] for row in by_product_name} == {"pcns"}
+
+
+def test_products_page_and_search(api):
+    products = every_page(api, "/api/v1/catalog/products?limit=2&sort=code")
+    assert [row["code"] for row in products] == ["dce", "pcns", "secure-nmc"]
+    found = api.get("/api/v1/catalog/products?q=NMC").json()["items"]
+    assert [row["code"] for row in found] == ["secure-nmc"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/catalog/skus?product=no%20such",
+        "/api/v1/catalog/skus?sort=partner_price",
+        "/api/v1/catalog/skus?limit=201",
+        "/api/v1/catalog/products?cursor=WyJ4IiwwXQ==",
+    ],
+)
+def test_bad_catalog_list_parameters_are_refused(api, path):
+    answer = api.get(path)
+    assert answer.status_code == 422, answer.content
