@@ -51,7 +51,7 @@ PO_COLUMNS = (
     Column("Purchasing entity", lambda po: po.purchasing_entity.name),
     Column("Reseller", lambda po: _name(po.reseller)),
     Column("Owner", lambda po: po.owner.name if may_see(po, "owner_identity") else None),
-    Column("Lines", lambda po: len(po.lines.all())),
+    Column("Lines", lambda po: po.line_count),
     Column("Total", lambda po: po.total),
 )
 
