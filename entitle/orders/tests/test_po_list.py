@@ -130,3 +130,19 @@ def test_the_orders_csv_is_the_whole_filtered_list_without_the_owner(five_pos, c
     staff = login(channel.users["vendor"]).get("/orders/", {"format": "csv", "q": "NW-001"})
     [row] = csv.DictReader(io.StringIO(b"".join(staff.streaming_content).decode()))
     assert row["Owner"] == "Acme Data Centres"
+
+
+def test_the_orders_page_reads_as_many_queries_for_two_orders_as_for_five(five_pos, channel, login):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    purchaser = login(channel.users["purchasing"])
+    counts = []
+    for limit in (2, 5):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            page = purchaser.get("/orders/", {"limit": limit})
+        assert page.content.decode().count("/orders/") >= limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -154,3 +154,19 @@ def test_a_seller_sees_the_owner_of_nothing_it_sold(four, channel, login):
     assert page.count("PO-1001") == 4
     for secret in ["Acme", four[0].activation_id, "HOST-"]:
         assert secret not in page
+
+
+def test_the_sold_expiries_page_reads_as_many_queries_for_one_row_as_for_four(four, channel, login):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    with on(LATER):
+        partner = login(channel.users["reseller"])
+        for limit in (1, 4):
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                partner.get("/renewals/expiries/", {"limit": limit})
+            counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -153,3 +153,19 @@ def test_the_transfers_page_lists_them_all(shared, channel, login):
     rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
     assert [row["Status"] for row in rows] == ["Proposed", "Declined"]
     assert owner.get("/sharing/transfers/", {"direction": "sideways"}).status_code == 422
+
+
+def test_the_sharing_page_reads_as_many_queries_for_one_row_as_for_three(shared, channel, login):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = login(channel.users["owner"])
+    counts = []
+    for limit in (1, 3):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            page = owner.get("/sharing/", {"limit": limit})
+        assert page.content.decode().count("Revoke</button>") == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
