@@ -420,7 +420,8 @@ def listing(request: HttpRequest) -> HttpResponse:
         if current
         else {}
     )
-    form = ListingForm(request.POST or None, products=product_list(actor=actor), initial=initial)
+    products = product_list(actor=actor).prefetch_related(None)
+    form = ListingForm(request.POST or None, products=products, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

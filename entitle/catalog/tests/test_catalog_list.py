@@ -62,3 +62,23 @@ def test_products_page_and_search(api):
 def test_bad_catalog_list_parameters_are_refused(api, path):
     answer = api.get(path)
     assert answer.status_code == 422, answer.content
+
+
+def test_the_catalog_page_pages_filters_searches_and_exports_the_skus(skus, channel, login):
+    import csv
+    import io
+
+    staff = login(channel.users["vendor"])
+    page = staff.get("/backoffice/catalog/", {"limit": 2}).content.decode()
+    assert "Data Center Expert" in page and "Secure NMC" in page  # every product, listed
+    assert page.count('href="/backoffice/catalog/skus/') == 2 and "Next page" in page
+    only = staff.get("/backoffice/catalog/", {"product": "pcns"}).content.decode()
+    assert "PCNS-1Y" in only and "DCE-1Y" not in only
+    found = staff.get("/backoffice/catalog/", {"q": "nothing-like-this"}).content.decode()
+    assert "No SKU matches this search." in found
+    answer = staff.get("/backoffice/catalog/", {"format": "csv", "limit": 1, "sort": "-code"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert [row["SKU"] for row in rows] == sorted(
+        Sku.objects.values_list("code", flat=True), reverse=True
+    )
+    assert staff.get("/backoffice/catalog/", {"sort": "direct_price"}).status_code == 422
