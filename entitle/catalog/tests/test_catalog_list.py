@@ -67,11 +67,13 @@ def test_bad_catalog_list_parameters_are_refused(api, path):
 def test_the_catalog_page_pages_filters_searches_and_exports_the_skus(skus, channel, login):
     import csv
     import io
+    import re
 
     staff = login(channel.users["vendor"])
     page = staff.get("/backoffice/catalog/", {"limit": 2}).content.decode()
     assert "Data Center Expert" in page and "Secure NMC" in page  # every product, listed
-    assert page.count('href="/backoffice/catalog/skus/') == 2 and "Next page" in page
+    assert len(re.findall(r'href="/backoffice/catalog/skus/[A-Z]', page)) == 2
+    assert "Next page" in page
     only = staff.get("/backoffice/catalog/", {"product": "pcns"}).content.decode()
     assert "PCNS-1Y" in only and "DCE-1Y" not in only
     found = staff.get("/backoffice/catalog/", {"q": "nothing-like-this"}).content.decode()
