@@ -27,15 +27,6 @@ def delegation_list(*, actor: Actor) -> QuerySet[Delegation]:
     )
 
 
-def delegations_given(*, actor: Actor) -> QuerySet[Delegation]:
-    return (
-        Delegation.objects.visible_to(actor, Action.VIEW)
-        .filter(owner=actor.company)
-        .select_related("delegate", "licence__product", "po")
-        .annotate(given=_given(actor))
-    )
-
-
 def delegations_held(*, actor: Actor) -> QuerySet[Delegation]:
     # What others shared with us. The owner's name is deliberately not selected: delegates
     # never see the owner's identity.
