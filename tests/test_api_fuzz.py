@@ -120,7 +120,7 @@ def test_each_caller_is_who_it_claims(callers, keep_the_test_connection):
     owner = client.get("/api/v1/licences", headers=callers["owner"])
     assert owner.status_code == 200 and len(owner.json()["items"]) == 1
     partner = client.get("/api/v1/orders", headers=callers["partner"])
-    assert partner.status_code == 200 and len(partner.json()) == 1
+    assert partner.status_code == 200 and len(partner.json()["items"]) == 1
     staff = callers["vendor staff"]
     created = client.post(
         "/api/v1/catalog/skus",

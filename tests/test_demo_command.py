@@ -174,7 +174,7 @@ def test_demo_has_its_integrations_running(demo_server):
     )
     for _ in range(50):
         try:
-            orders = json.loads(urllib.request.urlopen(request).read())
+            orders = json.loads(urllib.request.urlopen(request).read())["items"]
             break
         except OSError:
             time.sleep(0.2)

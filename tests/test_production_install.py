@@ -159,7 +159,7 @@ def test_the_readme_takes_an_empty_database_to_a_portal_one_can_log_in_to(operat
         back_office = portal.open(f"{url}/admin/")
         assert back_office.geturl() == f"{url}/admin/"  # not sent to a log-in page
         assert "Entitle back office" in back_office.read().decode()
-        products = json.load(portal.open(f"{url}/api/v1/catalog/products"))
+        products = json.load(portal.open(f"{url}/api/v1/catalog/products"))["items"]
         assert {p["code"] for p in products} == {"dce", "secure-nmc", "pcns"}
 
         # Each release runs the same steps again: nothing changes, nothing fails.

@@ -1,21 +1,29 @@
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
 from entitle.catalog import selectors, services
 from entitle.catalog.schemas import ProductIn, ProductOut, SkuIn, SkuOut
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["catalog"])
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-@router.get("/products", response=list[ProductOut], summary="List products and their policy")
+@router.get(
+    "/products",
+    response={200: page_schema(ProductOut), 422: ErrorOut},
+    summary="List products and their policy",
+    description="Pages by cursor; `q` searches product codes and names.",
+)
 @reads_from_replica
-def product_list(request: HttpRequest):
-    return selectors.product_list(actor=request.auth)
+def product_list(request: HttpRequest, params: Query[selectors.PRODUCTS.Params]):
+    # The products without their SKUs (`GET /skus?product=…` pages those).
+    products = selectors.product_list(actor=request.auth).prefetch_related(None)
+    return selectors.PRODUCTS.page(products, params)
 
 
 @router.post(
@@ -30,10 +38,16 @@ def product_create(request: HttpRequest, payload: ProductIn):
     return 201, services.product_create(actor=request.auth, **payload.dict())
 
 
-@router.get("/skus", response=list[SkuOut], summary="List SKUs with partner and direct prices")
+@router.get(
+    "/skus",
+    response={200: page_schema(SkuOut), 422: ErrorOut},
+    summary="List SKUs with partner and direct prices",
+    description="Pages by cursor; `q` searches SKU codes and names and product names, "
+    "`product` is a product code.",
+)
 @reads_from_replica
-def sku_list(request: HttpRequest):
-    return selectors.sku_list(actor=request.auth)
+def sku_list(request: HttpRequest, params: Query[selectors.SKUS.Params]):
+    return selectors.SKUS.page(selectors.sku_list(actor=request.auth), params)
 
 
 @router.post(

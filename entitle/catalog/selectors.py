@@ -1,9 +1,13 @@
-from django.db.models import QuerySet
+from typing import Annotated
+
+from django.db.models import Q, QuerySet
+from pydantic import Field
 
 from entitle.catalog.models import Product, Sku
 from entitle.core import policy, statements
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action
 
 
@@ -36,3 +40,32 @@ def product_get_by_code(*, actor: Actor, code: str) -> Product:
         return product_list(actor=actor).get(code=code)
     except Product.DoesNotExist as exc:
         raise NotFound(f"No product {code!r}.") from exc
+
+
+ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+PRODUCTS = Listing(
+    search=lambda text: Q(code__icontains=text) | Q(name__icontains=text),
+    search_hint="Product code or name",
+    sorts={"name": Sort("Name", "name"), "code": Sort("Code", "code")},
+    default="name",
+)
+
+SKUS = Listing(
+    search=lambda text: (
+        Q(code__icontains=text) | Q(name__icontains=text) | Q(product__name__icontains=text)
+    ),
+    search_hint="SKU code or name, or product",
+    sorts={
+        "code": Sort("SKU", "code"),
+        "product": Sort("Product", "product__name"),
+        "term": Sort("Term (days)", "term_days"),
+        "price": Sort("Partner price", "partner_price"),
+    },
+    default="code",
+    filters={
+        "product": Filter(
+            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+        ),
+    },
+)

@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
@@ -9,6 +9,7 @@ from entitle.accounts.schemas import ErrorOut
 from entitle.accounts.selectors import company_get
 from entitle.catalog.selectors import sku_get_by_code
 from entitle.core.fields import Reference
+from entitle.core.listing import page_schema
 from entitle.core.policy import require_vendor_staff
 from entitle.core.routing import reads_from_replica
 from entitle.orders import selectors, services
@@ -69,12 +70,14 @@ def po_fulfil(request: HttpRequest, po_id: UUID):
 
 @router.get(
     "/orders",
-    response=list[PurchaseOrderOut],
+    response={200: page_schema(PurchaseOrderOut), 422: ErrorOut},
     summary="Your purchase orders (order details: the purchasing entity's)",
+    description="Pages by cursor; `q` searches PO numbers and the names of the PO's companies "
+    "you may see; `status` and a window of `ordered_from`/`ordered_to` dates narrow it.",
 )
 @reads_from_replica
-def po_list(request: HttpRequest):
-    return selectors.po_list(actor=request.auth)
+def po_list(request: HttpRequest, params: Query[selectors.POS.Params]):
+    return selectors.POS.page(selectors.po_list(actor=request.auth), params)
 
 
 @router.get(

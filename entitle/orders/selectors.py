@@ -1,9 +1,13 @@
+from datetime import date
+from typing import Literal
+
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from entitle.core.actor import Actor
 from entitle.core.audit import events_of
 from entitle.core.errors import NotFound
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action, audit_redactions, redact_event, with_field_groups
 from entitle.orders.errors import PoNotFound
 from entitle.orders.models import PurchaseOrder
@@ -42,3 +46,39 @@ def po_activity(*, actor: Actor, public_id):
     hides from the reader (the owner, for anyone but the owner and vendor staff)."""
     po = po_get(actor=actor, public_id=public_id)
     return po, [redact_event(event) for event in events_of(po).annotate(**audit_redactions(actor))]
+
+
+def _po_search(text: str) -> Q:
+    """PO number, and the names of the PO's companies the reader may see: the owner's only
+    where the field policy shows it (`may_see_owner_identity`), so that search is no oracle
+    for who owns what a company bought."""
+    return (
+        Q(po_number__icontains=text)
+        | Q(purchasing_entity__name__icontains=text)
+        | Q(reseller__name__icontains=text)
+        | Q(installer__name__icontains=text)
+        | Q(owner__name__icontains=text, may_see_owner_identity=True)
+    )
+
+
+PoStatusChoice = Literal[tuple(status.value for status in PurchaseOrder.Status)]  # type: ignore[misc]
+
+POS = Listing(
+    search=_po_search,
+    search_hint="PO number or company",
+    sorts={
+        "ordered": Sort("Ordered", "ordered_on"),
+        "po": Sort("PO number", "po_number"),
+        "recorded": Sort("Recorded", "recorded_at"),
+    },
+    default="-ordered",
+    filters={
+        "status": Filter("Status", PoStatusChoice, lambda rows, value: rows.filter(status=value)),
+        "ordered_from": Filter(
+            "Ordered from", date, lambda rows, day: rows.filter(ordered_on__gte=day)
+        ),
+        "ordered_to": Filter(
+            "Ordered to", date, lambda rows, day: rows.filter(ordered_on__lte=day)
+        ),
+    },
+)

@@ -1,10 +1,11 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts.schemas import ErrorOut
-from entitle.core.fields import Code, Query, Reference
+from entitle.core.fields import Reference
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 from entitle.renewals import selectors
 from entitle.renewals.schemas import (
@@ -95,36 +96,45 @@ def shop_order(request: HttpRequest, activation_id: Reference, payload: ShopOrde
 
 @router.get(
     "/partners",
-    response=list[PartnerOut],
+    response={200: page_schema(PartnerOut), 422: ErrorOut},
     summary="The partner directory",
-    description="Partners and the products they sell; `q` searches names, summaries and "
-    "products, `country` is an ISO code, `product` a product code.",
+    description="Partners and the products they sell, paged by cursor; `q` searches names, "
+    "summaries and products, `country` is an ISO code, `product` a product code.",
 )
 @reads_from_replica
-def partner_directory(request: HttpRequest, q: Query = "", country: Code = "", product: Code = ""):
-    return selectors.partner_directory(
-        actor=request.auth, query=q, country=country, product=product
-    )
+def partner_directory(request: HttpRequest, params: Query[selectors.PARTNERS.Params]):
+    return selectors.partner_page(actor=request.auth, params=params)
+
+
+RequestPageOut = page_schema(RenewalRequestOut)
+REQUESTS_HELP = (
+    "Pages by cursor; filter by `status` and `kind`; `q` searches the Subscription ID, SKU, "
+    "product, partner and the requester's contact (where included)."
+)
 
 
 @router.get(
     "/renewal-requests/sent",
-    response=list[RenewalRequestOut],
+    response={200: RequestPageOut, 422: ErrorOut},
     summary="The renewal requests your company sent",
+    description=REQUESTS_HELP,
 )
 @reads_from_replica
-def requests_sent(request: HttpRequest):
-    return selectors.renewal_requests_sent(actor=request.auth)
+def requests_sent(request: HttpRequest, params: Query[selectors.RENEWAL_REQUESTS.Params]):
+    rows = selectors.renewal_requests_sent(actor=request.auth)
+    return selectors.RENEWAL_REQUESTS.page(rows, params)
 
 
 @router.get(
     "/renewal-requests/received",
-    response=list[RenewalRequestOut],
+    response={200: RequestPageOut, 422: ErrorOut},
     summary="The renewal requests sent to your company (a partner)",
+    description=REQUESTS_HELP,
 )
 @reads_from_replica
-def requests_received(request: HttpRequest):
-    return selectors.renewal_requests_received(actor=request.auth)
+def requests_received(request: HttpRequest, params: Query[selectors.RENEWAL_REQUESTS.Params]):
+    rows = selectors.renewal_requests_received(actor=request.auth)
+    return selectors.RENEWAL_REQUESTS.page(rows, params)
 
 
 @router.post(
@@ -142,12 +152,13 @@ def request_answer(request: HttpRequest, request_id: UUID, payload: AnswerIn):
 
 @router.get(
     "/partner/expiries",
-    response=list[SoldExpiryOut],
+    response={200: page_schema(SoldExpiryOut), 422: ErrorOut},
     summary="Upcoming expiries of the entitlements your company sold",
     description="Licences paid for by POs where your company is the purchasing entity or "
     "the reseller that end within six months, are in grace, or expired recently: "
-    "entitlement information only.",
+    "entitlement information only, soonest end first, paged by cursor; `ends_within` keeps "
+    "those that end within that many days.",
 )
 @reads_from_replica
-def sold_expiries(request: HttpRequest):
-    return selectors.sold_expiries(actor=request.auth)
+def sold_expiries(request: HttpRequest, params: Query[selectors.SOLD_EXPIRIES.Params]):
+    return selectors.sold_expiry_page(actor=request.auth, params=params)

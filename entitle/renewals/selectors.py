@@ -2,25 +2,27 @@
 the expiries a partner sold. Each starts from `visible_to`; what the actor may not see is
 NotFound, exactly like what does not exist."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Aggregate, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from pydantic import Field
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action, RestrictedPrefetch
-from entitle.licensing.arithmetic import LicenceStatus, StatusAt
+from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.models import ConsumptionRecord, Licence
 from entitle.licensing.selectors import (
     EntitlementRow,
-    entitlement_rows,
     licence_get,
     licence_list,
     licence_status,
@@ -96,6 +98,62 @@ def shop_orders(*, actor: Actor) -> QuerySet[ShopOrder]:
     )
 
 
+def _request_search(text: str) -> Q:
+    """What both sides of a request see: its Subscription ID, SKU, product and partner; the
+    requester's contact only where the requester included it."""
+    return (
+        Q(subscription_id__iexact=text)
+        | Q(sku__code__iexact=text)
+        | Q(sku__product__name__icontains=text)
+        | Q(partner__name__icontains=text)
+        | (
+            ~Q(contact_email="")
+            & (
+                Q(contact_company__icontains=text)
+                | Q(contact_name__icontains=text)
+                | Q(contact_email__iexact=text)
+            )
+        )
+    )
+
+
+RENEWAL_REQUESTS = Listing(
+    search=_request_search,
+    search_hint="Subscription ID, SKU, product, partner or contact",
+    sorts={"sent": Sort("Sent", "created_at"), "end": Sort("End date", "end_date")},
+    default="-sent",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(RenewalRequest.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+            choices=RenewalRequest.Status.choices,
+        ),
+        "kind": Filter(
+            "Kind",
+            Literal[tuple(RenewalKind.values)],  # type: ignore[misc]
+            lambda rows, kind: rows.filter(kind=kind),
+            choices=RenewalKind.choices,
+        ),
+    },
+)
+
+SHOP_ORDERS = Listing(
+    search=lambda text: Q(po__po_number__icontains=text),
+    search_hint="Order (PO) number",
+    sorts={"placed": Sort("Placed", "placed_at")},
+    default="-placed",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(ShopOrder.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+            choices=ShopOrder.Status.choices,
+        ),
+    },
+)
+
+
 def reminders_sent(*, actor: Actor, licence: Licence) -> QuerySet[Reminder]:
     return Reminder.objects.visible_to(actor, Action.VIEW).filter(
         licence=licence, status=Reminder.Status.MAILED
@@ -145,15 +203,12 @@ def partner_directory(
     product: str = "",
     recommended: tuple[int, ...] = (),
 ) -> list[Partner]:
-    """The partner directory, searched by name, summary or product name, country and product
-    code; the recommended partners (in the given order) first."""
+    """The partner directory as the renewal page's partner choice uses it, searched by name,
+    summary or product name, country and product code; the recommended partners (in the
+    given order) first. The directory's own page and the API page through `PARTNERS`."""
     listings = partner_listings(actor=actor)
     if query := query.strip():
-        listings = listings.filter(
-            Q(company__name__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(products__name__icontains=query)
-        )
+        listings = listings.filter(_partner_search(query))
     if country := country.strip().upper():
         listings = listings.filter(company__country=country)
     if product := product.strip():
@@ -161,6 +216,56 @@ def partner_directory(
     rank = {company_id: n for n, company_id in enumerate(recommended)}
     partners = [_partner(listing, set(recommended)) for listing in listings.distinct()]
     return sorted(partners, key=lambda p: (rank.get(p.company_id, len(rank)), p.name.lower()))
+
+
+def partner_rows(*, actor: Actor) -> QuerySet[PartnerListing]:
+    """The directory's listings, once each however many products a search or filter matches
+    (they join the listing's products)."""
+    return partner_listings(actor=actor).distinct()
+
+
+def partner_page(*, actor: Actor, params) -> dict:
+    """A page of the directory as partners (`PartnerOut`)."""
+    page = PARTNERS.page(partner_rows(actor=actor), params)
+    return {
+        "items": [_partner(listing, set()) for listing in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _partner_search(text: str) -> Q:
+    return (
+        Q(company__name__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(products__name__icontains=text)
+    )
+
+
+# An ISO code; blank (any country) as the API always took it.
+CountryCode = Annotated[str, Field(max_length=2, pattern=r"^([A-Za-z]{2})?$")]
+ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+PARTNERS = Listing(
+    search=_partner_search,
+    search_hint="Partner, summary or product",
+    sorts={
+        "name": Sort("Partner", "company__name"),
+        "country": Sort("Country", "company__country"),
+    },
+    default="name",
+    filters={
+        "country": Filter(
+            "Country",
+            CountryCode,
+            lambda rows, country: (
+                rows.filter(company__country=country.upper()) if country else rows
+            ),
+        ),
+        "product": Filter(
+            "Sells", ProductCode, lambda rows, code: rows.filter(products__code=code)
+        ),
+    },
+)
 
 
 def partner_countries(*, actor: Actor) -> list[str]:
@@ -333,30 +438,136 @@ def renewal_request_get(*, actor: Actor, public_id, action: Action = Action.VIEW
         raise RenewalRequestNotFound() from exc
 
 
-def sold_expiries(*, actor: Actor) -> list[EntitlementRow]:
-    """The licences paid for by the POs the actor's company sold (as purchasing entity or
-    reseller) that end within six months, are in grace, or expired recently: entitlement
-    information only, one row per licence (its PO numbers together when several of the
-    company's POs paid for it), soonest end first."""
+class _PoNumbers(Aggregate):
+    """The distinct PO numbers of a group, joined: in order on PostgreSQL; on SQLite in its
+    own order with its own separator (`po_numbers` puts them in order)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(DISTINCT %(expressions)s, ', ' ORDER BY %(expressions)s)"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(DISTINCT %(expressions)s)",
+        )
+
+
+def _sold(actor: Actor) -> QuerySet[Entitlement]:
+    """The entitlements the actor may see, on POs its company sold (as purchasing entity or
+    reseller), whose credits went into the outer licence."""
+    company = actor.company
+    return Entitlement.objects.visible_to(actor, Action.VIEW).filter(
+        Q(po__purchasing_entity=company) | Q(po__reseller=company),
+        voucher__fundings__consumption__status=ConsumptionRecord.Status.COMPLETED,
+        voucher__fundings__consumption__licence=OuterRef("pk"),
+    )
+
+
+def sold_expiry_rows(*, actor: Actor) -> QuerySet[Licence]:
+    """The licences paid for by the POs the actor's company sold that end within six months,
+    are in grace, or expired recently — reached only through the entitlements the actor may
+    see, and shown as entitlement information only (`sold_subscription`, `sold_pos`, the
+    licence's product, SKU, quantity and dates): one row per licence, its PO numbers together
+    when several of the company's POs paid for it."""
     today = _today()
-    company = actor.company.pk
-    by_licence: dict[int, EntitlementRow] = {}
-    for row in entitlement_rows(actor=actor):
-        if (
-            row.licence_id is None
-            or company not in row.sold_by
-            or not today - timedelta(days=RECENTLY_EXPIRED_DAYS)
-            < row.end_date
-            <= today + timedelta(days=HORIZON_DAYS)
-        ):
-            continue
-        earlier = by_licence.get(row.licence_id)
-        if earlier is None:
-            by_licence[row.licence_id] = row
-        elif row.po_number not in earlier.po_number.split(", "):
-            numbers = ", ".join(sorted([*earlier.po_number.split(", "), row.po_number]))
-            by_licence[row.licence_id] = replace(earlier, po_number=numbers)
-    return sorted(by_licence.values(), key=lambda r: (r.end_date, r.subscription_id))
+    sold = _sold(actor)
+    return (
+        Licence.objects.filter(
+            Exists(sold),
+            end_date__lte=today + timedelta(days=HORIZON_DAYS),
+            end_date__gt=today - timedelta(days=RECENTLY_EXPIRED_DAYS),
+        )
+        .select_related("product", "sku")
+        .only(
+            "pk",
+            "start_date",
+            "end_date",
+            "quantity",
+            "product__name",
+            "product__warn_days",
+            "product__grace_days",
+            "sku__code",
+        )
+        .annotate(
+            sold_subscription=Subquery(
+                sold.order_by("subscription_id").values("subscription_id")[:1]
+            ),
+            sold_pos=Subquery(
+                sold.order_by()
+                .values("voucher__fundings__consumption__licence")
+                .annotate(numbers=_PoNumbers("po__po_number"))
+                .values("numbers")
+            ),
+        )
+    )
+
+
+def po_numbers(licence: Licence) -> str:
+    return ", ".join(sorted(n.strip() for n in (licence.sold_pos or "").split(",") if n.strip()))
+
+
+def sold_status(licence: Licence) -> StatusAt:
+    """The status from the dates and the product alone: a suspension is the vendor's and the
+    owner's business, not the seller's."""
+    return status_at(
+        start=licence.start_date,
+        end=licence.end_date,
+        on=_today(),
+        warn_days=licence.product.warn_days,
+        grace_days=licence.product.grace_days,
+    )
+
+
+def sold_expiry(licence: Licence) -> EntitlementRow:
+    """A row of `sold_expiry_rows` as entitlement information."""
+    return EntitlementRow(
+        subscription_id=licence.sold_subscription,
+        product=licence.product.name,
+        sku=licence.sku.code,
+        quantity=licence.quantity,
+        start_date=licence.start_date,
+        end_date=licence.end_date,
+        po_number=po_numbers(licence),
+        status=sold_status(licence),
+        licence_id=licence.pk,
+        sold_by=frozenset(),
+    )
+
+
+def sold_expiry_page(*, actor: Actor, params) -> dict:
+    page = SOLD_EXPIRIES.page(sold_expiry_rows(actor=actor), params)
+    return {"items": [sold_expiry(row) for row in page.items], "next_cursor": page.next_cursor}
+
+
+def sold_expiries(*, actor: Actor) -> list[EntitlementRow]:
+    """Every row of `sold_expiry_rows`, soonest end first (for tests and small callers; pages
+    and the API page through `SOLD_EXPIRIES`)."""
+    rows = SOLD_EXPIRIES.ordered(sold_expiry_rows(actor=actor), SOLD_EXPIRIES.Params())
+    return [sold_expiry(row) for row in rows]
+
+
+DaysAhead = Annotated[int, Field(ge=0, le=3650)]
+
+SOLD_EXPIRIES = Listing(
+    sorts={
+        "end": Sort("Valid through", "end_date"),
+        "start": Sort("Start date", "start_date"),
+        "quantity": Sort("Quantity", "quantity"),
+    },
+    default="end",
+    filters={
+        "ends_within": Filter(
+            "Ends within (days)",
+            DaysAhead,
+            lambda rows, days: rows.filter(
+                end_date__gt=_today(), end_date__lte=_today() + timedelta(days=days)
+            ),
+        ),
+    },
+)
 
 
 # --- Registration from a reminder, for a PO email with no account. ---

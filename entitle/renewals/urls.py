@@ -6,6 +6,10 @@ app_name = "renewals"
 
 urlpatterns = [
     path("renewals/", views.home, name="home"),
+    path("renewals/sent/", views.requests_sent, name="sent"),
+    path("renewals/received/", views.requests_received, name="received"),
+    path("renewals/orders/", views.shop_orders, name="orders"),
+    path("renewals/expiries/", views.sold_expiries, name="expiries"),
     path("licences/<str:activation_id>/renewal/", views.licence, name="licence"),
     path("licences/<str:activation_id>/renewal/order/", views.order_online, name="order"),
     path("licences/<str:activation_id>/renewal/request/", views.request_renewal, name="ask"),

@@ -14,11 +14,12 @@ from entitle.catalog.selectors import product_list, sku_get_by_code, sku_list
 from entitle.core import units
 from entitle.core.errors import DomainError, NotFound
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import Column, Listing, Page, list_response
 from entitle.core.policy import Action
 from entitle.core.routing import reads_from_replica
 from entitle.licensing.forms import RenewForm
 from entitle.licensing.models import ConsumptionRecord
-from entitle.licensing.selectors import licence_get
+from entitle.licensing.selectors import LICENCES, licence_get, licence_status
 from entitle.licensing.services import licences
 from entitle.renewals import selectors
 from entitle.renewals.forms import (
@@ -38,21 +39,174 @@ PAGE = "renewals/licence.html"
 DIRECTORY = "renewals/partners.html"
 
 
+# Rows of each short list on the Renewals tab; each links to its own paged list.
+HOME_ROWS = 5
+
+
+def _first(listing: Listing, rows) -> Page:
+    return listing.page(rows, listing.Params(limit=HOME_ROWS))
+
+
 @login_required
 @reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
-    """The Renewals tab: the actor's licences due for renewal and the requests it sent; for a
-    partner, the requests sent to it and the expiries of what it sold."""
+    """The Renewals tab: the actor's licences due for renewal (paged), and the first few of
+    the shop orders and requests it sent; for a partner, of the requests sent to it and the
+    expiries of what it sold — each linking to its own paged list."""
     actor = request.actor
     context = {
-        "licences": selectors.licences_due(actor=actor),
-        "sent": selectors.renewal_requests_sent(actor=actor)[:50],
-        "orders": selectors.shop_orders(actor=actor)[:50],
-        "received": selectors.renewal_requests_received(actor=actor)[:100],
-        "sold": selectors.sold_expiries(actor=actor),
+        "sent": _first(selectors.RENEWAL_REQUESTS, selectors.renewal_requests_sent(actor=actor)),
+        "orders": _first(selectors.SHOP_ORDERS, selectors.shop_orders(actor=actor)),
+        "received": _first(
+            selectors.RENEWAL_REQUESTS, selectors.renewal_requests_received(actor=actor)
+        ),
+        "sold": _first(selectors.SOLD_EXPIRIES, selectors.sold_expiry_rows(actor=actor)),
         "lists_itself": actor.company.is_partner and actor.is_company_admin,
     }
-    return render(request, "renewals/home.html", context)
+    return list_response(
+        request,
+        LICENCES,
+        selectors.licences_due(actor=actor),
+        template="renewals/home.html",
+        context=context,
+        filename="licenses-due-for-renewal.csv",
+        columns=DUE_COLUMNS,
+    )
+
+
+# The CSV of the licences due: what the tab shows (the key only to those who may see it).
+DUE_COLUMNS = (
+    Column("Activation ID", lambda row: row.activation_id if row.key_visible else None),
+    Column("Subscription ID", lambda row: row.subscription),
+    Column("Product", lambda row: row.product.name),
+    Column("SKU", lambda row: row.sku.code),
+    Column("Quantity", lambda row: row.quantity),
+    Column("Valid through", lambda row: row.valid_through),
+    Column("Status", lambda row: str(licence_status(row).status)),
+)
+
+
+def _list_page(request, listing, rows, *, table, title, filename, columns, **texts):
+    return list_response(
+        request,
+        listing,
+        rows,
+        template="renewals/list.html",
+        context={"table": table, "title": title, **texts},
+        filename=filename,
+        columns=columns,
+    )
+
+
+@login_required
+@reads_from_replica
+def requests_sent(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request,
+        selectors.RENEWAL_REQUESTS,
+        selectors.renewal_requests_sent(actor=request.actor),
+        table="renewals/_sent.html",
+        title="Renewal requests you sent",
+        filename="renewal-requests-sent.csv",
+        columns=SENT_COLUMNS,
+        no_match="No request you sent matches this search.",
+        nothing_yet="You have sent no renewal requests. Ask a partner from a license's "
+        "renewal options.",
+    )
+
+
+@login_required
+@reads_from_replica
+def requests_received(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request,
+        selectors.RENEWAL_REQUESTS,
+        selectors.renewal_requests_received(actor=request.actor),
+        table="renewals/_received.html",
+        title=f"Renewal requests to {request.actor.company.name}",
+        filename="renewal-requests-received.csv",
+        columns=RECEIVED_COLUMNS,
+        no_match="No request matches this search.",
+        nothing_yet="No renewal requests yet.",
+    )
+
+
+@login_required
+@reads_from_replica
+def shop_orders(request: HttpRequest) -> HttpResponse:
+    return _list_page(
+        request,
+        selectors.SHOP_ORDERS,
+        selectors.shop_orders(actor=request.actor),
+        table="renewals/_orders.html",
+        title="Your orders from the shop",
+        filename="shop-orders.csv",
+        columns=ORDER_COLUMNS,
+        no_match="No order matches this search.",
+        nothing_yet="No orders from the shop yet.",
+    )
+
+
+@login_required
+@reads_from_replica
+def sold_expiries(request: HttpRequest) -> HttpResponse:
+    company = request.actor.company.name
+    return _list_page(
+        request,
+        selectors.SOLD_EXPIRIES,
+        selectors.sold_expiry_rows(actor=request.actor),
+        table="renewals/_sold.html",
+        title=f"Upcoming expiries of what {company} sold",
+        intro=f"Entitlements on purchase orders where {company} is the purchasing entity or "
+        "the reseller, whose licenses end within six months, are in grace, or expired "
+        "recently.",
+        filename="sold-expiries.csv",
+        columns=SOLD_COLUMNS,
+        no_match="Nothing you sold ends within these days.",
+        nothing_yet="Nothing you sold ends within the next six months.",
+    )
+
+
+def _contact(asked) -> str | None:
+    if not asked.includes_contact:
+        return None
+    return f"{asked.contact_name} <{asked.contact_email}>, {asked.contact_company}"
+
+
+SENT_COLUMNS = (
+    Column("Subscription ID", lambda r: r.subscription_id),
+    Column("SKU", lambda r: r.sku.code),
+    Column("Quantity", lambda r: r.quantity),
+    Column("To", lambda r: r.partner.name),
+    Column("Sent", lambda r: r.created_at.date()),
+    Column("Status", lambda r: r.get_status_display()),
+)
+RECEIVED_COLUMNS = (
+    Column("Subscription ID", lambda r: r.subscription_id),
+    Column("Product", lambda r: r.sku.product.name),
+    Column("SKU", lambda r: r.sku.code),
+    Column("Quantity", lambda r: r.quantity),
+    Column("End date", lambda r: r.end_date),
+    Column("Asked", lambda r: r.created_at.date()),
+    Column("Contact", _contact),
+    Column("Status", lambda r: r.get_status_display()),
+)
+ORDER_COLUMNS = (
+    Column("Order (PO)", lambda o: o.po.po_number),
+    Column("Placed", lambda o: o.placed_at.date()),
+    Column("Status", lambda o: o.get_status_display()),
+    Column("Outcome", lambda o: o.outcome),
+)
+SOLD_COLUMNS = (
+    Column("Subscription ID", lambda lic: selectors.sold_expiry(lic).subscription_id),
+    Column("Product", lambda lic: lic.product.name),
+    Column("SKU", lambda lic: lic.sku.code),
+    Column("Quantity", lambda lic: lic.quantity),
+    Column("Start date", lambda lic: lic.start_date),
+    Column("Valid through", lambda lic: selectors.sold_expiry(lic).valid_through),
+    Column("PO number", lambda lic: selectors.po_numbers(lic)),
+    Column("Status", lambda lic: str(selectors.sold_status(lic).status)),
+)
 
 
 def _page(
@@ -219,27 +373,38 @@ def email_partner(request: HttpRequest, activation_id: str) -> HttpResponse:
 @login_required
 @reads_from_replica
 def partners(request: HttpRequest) -> HttpResponse:
-    """The partner directory; with ?licence=…, each partner links back to that renewal page."""
+    """The partner directory, paged; with ?licence=…, each partner links back to that renewal
+    page. Its search form is the directory's own: its country and product choices are the
+    reader's (the listed countries, the catalog)."""
     actor = request.actor
     form = DirectorySearchForm(
         request.GET or None,
         countries=selectors.partner_countries(actor=actor),
-        products=product_list(actor=actor),
+        products=product_list(actor=actor).prefetch_related(None),
     )
-    search = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
     context = {
         "form": form,
-        "partners": selectors.partner_directory(
-            actor=actor,
-            query=search.get("q", ""),
-            country=search.get("country", ""),
-            product=search.get("product", ""),
-        ),
         "for_licence": request.GET.get("licence", ""),
         "lists_itself": actor.company.is_partner and actor.is_company_admin,
     }
-    template = f"{DIRECTORY}#results" if request.htmx else DIRECTORY
-    return render(request, template, context)
+    return list_response(
+        request,
+        selectors.PARTNERS,
+        selectors.partner_rows(actor=actor),
+        template=f"{DIRECTORY}#results" if request.htmx else DIRECTORY,
+        context=context,
+        filename="partners.csv",
+        columns=PARTNER_COLUMNS,
+    )
+
+
+PARTNER_COLUMNS = (
+    Column("Partner", lambda listing: listing.company.name),
+    Column("Country", lambda listing: listing.company.country),
+    Column("Summary", lambda listing: listing.summary),
+    Column("Sells", lambda listing: ", ".join(p.name for p in listing.listed_products)),
+)
 
 
 @login_required
@@ -255,7 +420,8 @@ def listing(request: HttpRequest) -> HttpResponse:
         if current
         else {}
     )
-    form = ListingForm(request.POST or None, products=product_list(actor=actor), initial=initial)
+    products = product_list(actor=actor).prefetch_related(None)
+    form = ListingForm(request.POST or None, products=products, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

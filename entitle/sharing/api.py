@@ -60,14 +60,15 @@ def grant(request: HttpRequest, payload: GrantIn):
 
 @router.get(
     "/delegations",
-    response=list[DelegationOut],
+    response={200: page_schema(DelegationOut), 422: ErrorOut},
     summary="Delegations you gave and those given to you",
+    description="Pages by cursor; `side=given` or `held` keeps one side, `state` active, "
+    "expired or revoked ones. `q` searches PO numbers and invited addresses, and on what you "
+    "gave, the delegate's name and the licence's Activation ID.",
 )
 @reads_from_replica
-def delegation_list(request: HttpRequest):
-    given = selectors.delegations_given(actor=request.auth)
-    held = selectors.delegations_held(actor=request.auth)
-    return [*given, *held]
+def delegation_list(request: HttpRequest, params: Query[selectors.DELEGATIONS.Params]):
+    return selectors.DELEGATIONS.page(selectors.delegation_list(actor=request.auth), params)
 
 
 @router.post(
@@ -90,10 +91,16 @@ def transfer_propose(request: HttpRequest, activation_id: Reference, payload: Tr
     )
 
 
-@router.get("/transfers", response=list[TransferOut], summary="Transfers offered or received")
+@router.get(
+    "/transfers",
+    response={200: page_schema(TransferOut), 422: ErrorOut},
+    summary="Transfers offered or received",
+    description="Pages by cursor; filter by `status` and `direction` (offered or received); "
+    "`q` searches the product and the companies' names.",
+)
 @reads_from_replica
-def transfer_list(request: HttpRequest):
-    return selectors.transfer_list(actor=request.auth)
+def transfer_list(request: HttpRequest, params: Query[selectors.TRANSFERS.Params]):
+    return selectors.TRANSFERS.page(selectors.transfer_list(actor=request.auth), params)
 
 
 def _decide(service):

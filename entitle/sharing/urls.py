@@ -6,7 +6,7 @@ app_name = "sharing"
 
 urlpatterns = [
     path("sharing/", views.overview, name="overview"),
-    path("sharing/transfers/", views.overview, name="transfers"),
+    path("sharing/transfers/", views.transfers, name="transfers"),
     path("sharing/<uuid:public_id>/revoke/", views.delegation_revoke, name="revoke"),
     *[
         path(

@@ -26,6 +26,10 @@ REASONED_EXCEPTIONS = {
         "the mechanism: each Select is checked here under the name it is declared as"
     ),
     ("entitle/renewals/selectors.py", "registration_from_token"): "the signed reminder link",
+    ("entitle/renewals/selectors.py", "sold_expiry_rows"): (
+        "licences reached only through the entitlements the reader sees on POs its company "
+        "sold (visible_to(Entitlement)); read as entitlement information only"
+    ),
     ("entitle/orders/management/commands/import_pos.py", "Command._staff_actor"): (
         "the operator names the staff account the import acts as (`--as`)"
     ),

@@ -7,18 +7,54 @@ from django.shortcuts import redirect, render
 from entitle.backoffice.forms import ProductForm, SkuForm
 from entitle.backoffice.views.common import staff_only
 from entitle.catalog import services
-from entitle.catalog.selectors import product_get_by_code, product_list, sku_get_by_code
+from entitle.catalog.selectors import (
+    PRODUCTS,
+    SKUS,
+    product_get_by_code,
+    product_list,
+    sku_get_by_code,
+    sku_list,
+)
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import MAX_LIMIT, Column, list_response
 from entitle.core.routing import reads_from_replica
+
+# The products the catalog page lists above its SKUs (a vendor has a handful; past this
+# many, the page says so and the SKU list's product filter finds the others).
+CATALOG_PRODUCTS = MAX_LIMIT
 
 
 @staff_only
 @reads_from_replica
 def catalog(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "backoffice/catalog.html", {"products": product_list(actor=request.actor)}
+    """The products with their licence policy, and the SKUs — possibly thousands — paged,
+    searched by code or name and filtered by product."""
+    actor = request.actor
+    products = PRODUCTS.page(
+        product_list(actor=actor).prefetch_related(None),
+        PRODUCTS.Params(limit=CATALOG_PRODUCTS),
     )
+    return list_response(
+        request,
+        SKUS,
+        sku_list(actor=actor),
+        template="backoffice/catalog.html",
+        context={"products": products},
+        filename="skus.csv",
+        columns=SKU_COLUMNS,
+    )
+
+
+SKU_COLUMNS = (
+    Column("SKU", lambda sku: sku.code),
+    Column("Product", lambda sku: sku.product.name),
+    Column("Name", lambda sku: sku.name),
+    Column("Term (days)", lambda sku: sku.term_days),
+    Column("Partner price", lambda sku: sku.partner_price),
+    Column("Direct price", lambda sku: sku.direct_price),
+    Column("On sale", lambda sku: sku.is_active),
+)
 
 
 def _save(request, form, template, context, save, done):

@@ -109,6 +109,6 @@ def test_partner_expiries_list_a_licence_once_whatever_paid_for_it(
     with time_machine.travel(timezone.now() + timedelta(days=300), tick=False):
         expiries = token_client(channel.users["purchasing"]).get("/api/v1/partner/expiries")
     assert expiries.status_code == 200
-    [row] = expiries.json()
+    [row] = expiries.json()["items"]
     assert row["quantity"] == 30 and row["end_date"] == licence.end_date.isoformat()
     assert row["po_number"] == "PO-1001, PO-1002"

@@ -64,7 +64,7 @@ def test_a_customer_cannot_record_a_po(channel, skus, token_client):
 
 
 def test_catalog_lists_prices_and_only_staff_add_to_it(skus, channel, token_client, login):
-    listing = token_client(channel.users["owner"]).get("/api/v1/catalog/skus").json()
+    listing = token_client(channel.users["owner"]).get("/api/v1/catalog/skus").json()["items"]
     dce = next(s for s in listing if s["code"] == "DCE-1Y")
     assert Decimal(dce["direct_price"]) == Decimal(dce["partner_price"]) * Decimal("1.2")
     new = {"code": "DCE-2Y", "product": "dce", "term_days": 730, "partner_price": "70.00"}
@@ -76,7 +76,7 @@ def test_catalog_lists_prices_and_only_staff_add_to_it(skus, channel, token_clie
         "/api/v1/catalog/skus", new, content_type="application/json"
     )
     assert added.status_code == 201
-    products = token_client(channel.users["owner"]).get("/api/v1/catalog/products").json()
+    products = token_client(channel.users["owner"]).get("/api/v1/catalog/products").json()["items"]
     policy = {p["code"]: p for p in products}
     assert policy["secure-nmc"]["renewable_after_expiry"] is False
     assert policy["pcns"]["grace_days"] == 60

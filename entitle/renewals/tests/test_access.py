@@ -93,19 +93,19 @@ def probe(world, role: str, name: str) -> bool:
         )
     if name == "partner directory":
         answer = get("/partners")
-        return answer.status_code == 200 and len(answer.json()) == 3
+        return answer.status_code == 200 and len(answer.json()["items"]) == 3
     if name == "requests received":
         answer = get("/renewal-requests/received")
-        return answer.status_code == 200 and len(answer.json()) == 1
+        return answer.status_code == 200 and len(answer.json()["items"]) == 1
     if name == "requests sent":
         answer = get("/renewal-requests/sent")
-        return answer.status_code == 200 and len(answer.json()) >= 1
+        return answer.status_code == 200 and len(answer.json()["items"]) >= 1
     if name == "answer a request":
         path = f"/renewal-requests/{world['request'].public_id}/answer"
         return post(path, {"answer": "a quote"}).status_code == 200
     if name == "sold expiries":
         answer = get("/partner/expiries")
-        return answer.status_code == 200 and len(answer.json()) == 1
+        return answer.status_code == 200 and len(answer.json()["items"]) == 1
     raise AssertionError(name)
 
 

@@ -42,13 +42,13 @@ def test_request_answer_email_and_order_through_the_api(
         10,
     )
     assert request["contact"] is None
-    [received] = reseller.get("/api/v1/renewal-requests/received").json()
+    [received] = reseller.get("/api/v1/renewal-requests/received").json()["items"]
     assert received["id"] == request["id"] and "owner" not in str(received).lower()
     answered = post(
         reseller, f"/renewal-requests/{request['id']}/answer", {"answer": "A quote"}
     ).json()
     assert answered["status"] == "answered"
-    assert owner.get("/api/v1/renewal-requests/sent").json()[0]["answer"] == "A quote"
+    assert owner.get("/api/v1/renewal-requests/sent").json()["items"][0]["answer"] == "A quote"
 
     with django_capture_on_commit_callbacks(execute=True):
         mailed = post(
@@ -81,11 +81,11 @@ def test_others_get_not_found_and_partner_errors_are_coded(licence, listed, chan
 
 def test_directory_and_expiries_through_the_api(licence, listed, channel, token_client):
     owner = token_client(channel.users["owner"])
-    partners = owner.get("/api/v1/partners", {"country": "", "product": "dce"}).json()
+    partners = owner.get("/api/v1/partners", {"country": "", "product": "dce"}).json()["items"]
     assert [p["name"] for p in partners] == ["Bluebird IT Resellers", "Northwind Distribution"]
     with on(licence.end_date - timedelta(days=3)):
         distributor = token_client(channel.users["purchasing"])
-        [row] = distributor.get("/api/v1/partner/expiries").json()
+        [row] = distributor.get("/api/v1/partner/expiries").json()["items"]
     assert row == {
         "subscription_id": subscription(licence),
         "product": "Data Center Expert",
