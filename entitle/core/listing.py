@@ -193,7 +193,10 @@ class Listing:
             later = Q(**{f"{path}__{after}": value}) | Q(**{path: value, f"pk__{after}": pk})
             if self.then_by:
                 later |= Q(**{path: value, "pk": pk, f"{self.then_by}__{after}": then[0]})
-            rows = rows.filter(later)
+            # The same bound once more, on its own: the database cannot seek an index with the
+            # OR above, and would read every row before the page (1.5 s for the 100,000th row
+            # of a 200,000-licence company); with it, it starts at the page.
+            rows = rows.filter(Q(**{f"{path}__{after}e": value}) & later)
         found = list(rows[: params.limit + 1])
         items = found[: params.limit]
         more = len(found) > params.limit

@@ -34,6 +34,10 @@ REASONED_EXCEPTIONS = {
         "the operator names the staff account the import acts as (`--as`)"
     ),
     ("entitle/licensing/selectors.py", "device_activity"): "gated by device_get just before",
+    ("entitle/licensing/selectors.py", "_licence_search"): (
+        "the licence a Subscription ID paid for, by its unique index; the reader's own "
+        "annotation of the Subscription IDs it may see decides whether it is found"
+    ),
     ("entitle/licensing/selectors.py", "status_q"): (
         "the catalog's warning and grace days, to compare the reader's own licences with"
     ),

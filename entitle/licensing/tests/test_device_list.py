@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from entitle.core.actor import Actor
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 
@@ -79,3 +80,16 @@ def test_the_page_pages_keeps_the_licence_and_exports(fleet, channel, login):
     rows = list(csv.DictReader(io.StringIO(b"".join(answer.streaming_content).decode())))
     assert [row["Name"] for row in rows] == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
     assert rows[1]["Licenses"] == fleet.activation_id and rows[0]["Licenses"] == ""
+
+
+def test_another_companys_licence_id_lists_no_devices(fleet, channel, token_client, skus):
+    """Filtering by a licence the reader does not own says nothing about it (not its product)."""
+    stranger = Actor.for_user(channel.users["unrelated"])
+    device_register(actor=stranger, product=skus["DCE-1Y"].product, name="theirs", host_id="T-1")
+    mine = token_client(channel.users["owner"])
+    theirs = token_client(channel.users["unrelated"])
+    assert [
+        d["name"] for d in mine.get(f"/api/v1/devices?licence={fleet.public_id}").json()["items"]
+    ] == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
+    assert theirs.get(f"/api/v1/devices?licence={fleet.public_id}").json()["items"] == []
+    assert [d["name"] for d in theirs.get("/api/v1/devices").json()["items"]] == ["theirs"]
