@@ -59,7 +59,11 @@ def groups(actor: Actor, roles: Roles, *, view_name: str) -> list[Group]:
                     ("Vouchers", "backoffice:vouchers", ("backoffice:voucher",)),
                     ("Licenses", "backoffice:licences", ("backoffice:licence",)),
                     ("Devices", "backoffice:devices", ()),
-                    ("Companies", "backoffice:companies", ("backoffice:company",)),
+                    (
+                        "Companies",
+                        "backoffice:companies",
+                        ("backoffice:company", "backoffice:company_people"),
+                    ),
                 ],
                 current,
             ),
