@@ -157,9 +157,7 @@ def test_vendor_staff_page_and_search_every_company(companies, vendor_staff, acm
     assert len(names) == len(set(names)) == 8
     found = every_page(api, "/api/v1/companies", "q=northwind&partner=yes")
     assert [row["name"] for row in found] == ["Northwind 0", "Northwind 2", "Northwind 4"]
-    assert [row["name"] for row in every_page(api, "/api/v1/companies", "country=fr")] == [
-        "Globex"
-    ]
+    assert [row["name"] for row in every_page(api, "/api/v1/companies", "country=fr")] == ["Globex"]
     assert api.get("/api/v1/companies?country=France").status_code == 422
 
 
