@@ -223,3 +223,40 @@ def test_service_accounts_have_their_own_paged_page(acme_admin, login):
     assert client.get("/settings/service-accounts/", {"status": "gone"}).status_code == 422
     refused = client.post("/settings/service-accounts/", {"name": ""})
     assert refused.status_code == 422
+
+
+def test_the_pages_cost_the_same_queries_for_a_few_rows_as_for_many(
+    acme_admin, make_user, acme, login, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = actor_of(acme_admin)
+    client = login(acme_admin)
+    pages = ["/coworkers/", "/coworkers/invitations/", "/settings/api-tokens/"]
+    pages.append("/settings/service-accounts/")
+
+    def add(n: int) -> None:
+        make_user(acme, email=f"q{n}@acme.example")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invitation_create(actor=admin, email=f"inv{n}@example.com")
+        account = services.service_account_create(actor=admin, name=f"System {n}")
+        services.api_token_create(
+            actor=admin, name=f"T{n}", scopes=["accounts:read"], service_account_id=account.pk
+        )
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in pages:
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(path).status_code == 200, path
+            found[path] = len(queries)
+        return found
+
+    add(0)
+    few = counts()
+    for n in range(1, 4):
+        add(n)
+    assert counts() == few

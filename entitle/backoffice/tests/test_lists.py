@@ -202,3 +202,52 @@ def test_the_indexes_are_staff_only(channel, login):
         f"/backoffice/companies/{channel.companies['owner'].pk}/people/",
     ]:
         assert owner.get(path, {"format": "csv"}).status_code == 403
+
+
+STAFF_PAGES = [
+    "/backoffice/orders/",
+    "/backoffice/vouchers/",
+    "/backoffice/licences/",
+    "/backoffice/devices/",
+    "/backoffice/companies/",
+]
+
+
+def test_a_page_of_an_index_costs_the_same_queries_for_a_few_rows_as_for_many(
+    owner_credits, channel, skus, staff
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in STAFF_PAGES:
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                assert staff.get(path).status_code == 200, path
+            found[path] = len(queries)
+        return found
+
+    def add(n: int) -> None:
+        po = po_record(
+            actor=channel.staff,
+            po_number=f"QC-{n}",
+            po_email="q@example.com",
+            channel="partner",
+            purchasing_entity=channel.companies["purchasing"],
+            owner=channel.companies["owner"],
+            lines=[LineInput(skus["DCE-1Y"], 2), LineInput(skus["PCNS-1Y"], 1)],
+        )
+        po_fulfil(actor=channel.staff, public_id=po.public_id)
+        licence_create(
+            actor=owner_credits, sku=skus["DCE-1Y"], quantity=1, terms=1, idempotency_key=f"q{n}"
+        )
+        device_register(
+            actor=owner_credits, product=skus["DCE-1Y"].product, name=f"d{n}", host_id=f"QH{n}"
+        )
+
+    add(0)
+    few = counts()
+    for n in range(1, 5):
+        add(n)
+    assert counts() == few

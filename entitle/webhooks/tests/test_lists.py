@@ -123,3 +123,25 @@ def test_the_endpoint_page_pages_its_log_and_exports_it(log, acme_admin, login):
     rows = csv_rows(client.get(path, {"format": "csv"}))
     assert [row["Message id"] for row in rows] == [d.message_id for d in reversed(made)]
     assert client.get(path, {"sort": "payload"}).status_code == 422
+
+
+def test_the_log_page_costs_the_same_queries_for_a_few_deliveries_as_for_many(
+    log, acme_admin, login
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    endpoint, _ = log
+    client = login(acme_admin)
+
+    def count() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/settings/webhooks/{endpoint.public_id}/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for _ in range(5):
+        endpoint_test(actor=actor_of(acme_admin), public_id=endpoint.public_id, queue=_no_queue)
+    assert count() == few
