@@ -30,7 +30,7 @@ INVITATION_COLUMNS = (
     Column("Invited by", lambda invitation: invitation.invited_by.name),
     Column("Sent", lambda invitation: invitation.created_at),
     Column("Expires", lambda invitation: invitation.expires_at),
-    Column("Status", lambda invitation: invitation_status(invitation)),
+    Column("Status", lambda invitation: invitation.current_status),
 )
 TOKEN_COLUMNS = (
     Column("Name", lambda token: token.name),
@@ -50,13 +50,6 @@ SERVICE_ACCOUNT_COLUMNS = (
     Column("Created", lambda account: account.date_joined),
     Column("Status", lambda account: "active" if account.is_active else "deactivated"),
 )
-
-
-def invitation_status(invitation) -> str:
-    """A pending invitation past its date is what it is: expired."""
-    if invitation.status == "pending" and invitation.is_expired():
-        return "expired"
-    return invitation.status
 
 
 def _invitations_context(request: HttpRequest) -> dict:
