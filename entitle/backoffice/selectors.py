@@ -253,7 +253,7 @@ PEOPLE = Listing(
 
 ORDERS = Listing(
     search=_po_search,
-    search_hint="PO number, or a company's name",
+    search_hint="PO number or company",
     sorts={
         "recorded": Sort("Recorded", "recorded_at"),
         "ordered": Sort("Ordered on", "ordered_on"),
@@ -279,7 +279,7 @@ ORDERS = Listing(
 
 VOUCHERS = Listing(
     search=_voucher_search,
-    search_hint="Voucher code, PO number or SKU",
+    search_hint="Code, PO number or SKU",
     sorts={
         "issued": Sort("Issued", "issued_at"),
         "credits": Sort("Credits", "credits"),
