@@ -186,7 +186,7 @@ def test_demo_has_its_integrations_running(demo_server):
             urllib.request.Request(f"{url}/api/v1/companies", headers=headers)
         ).read()
     )
-    ids = {c["name"]: c["id"] for c in companies}
+    ids = {c["name"]: c["id"] for c in companies["items"]}
     assert (ids["Northwind Distribution"], ids["Acme Data Centres"]) == (2, 4)
     body = {
         "po_number": "ERP-4711",

@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router
 
 from entitle.accounts import selectors, services
 from entitle.accounts.schemas import (
@@ -23,6 +23,7 @@ from entitle.accounts.schemas import (
 from entitle.accounts.services import sso
 from entitle.core.errors import NotFound
 from entitle.core.fields import Id
+from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 
 router = Router(tags=["co-workers"])
@@ -44,10 +45,16 @@ def invitation_create(request: HttpRequest, payload: InvitationIn):
     return 201, services.invitation_create(actor=request.auth, email=payload.email)
 
 
-@router.get("/invitations", response=list[InvitationOut], summary="List your company's invitations")
+@router.get(
+    "/invitations",
+    response={200: page_schema(InvitationOut), 422: ErrorOut},
+    summary="List your company's invitations",
+    description="`status=pending` lists those still open (a pending one past its date is "
+    "`expired`).",
+)
 @reads_from_replica
-def invitation_list(request: HttpRequest, pending: bool = False):
-    return selectors.invitation_list(actor=request.auth, pending_only=pending)
+def invitation_list(request: HttpRequest, params: Query[selectors.INVITATIONS.Params]):
+    return selectors.INVITATIONS.page(selectors.invitation_list(actor=request.auth), params)
 
 
 @router.get("/invitations/{uuid:invitation_id}", response={200: InvitationOut, 404: ErrorOut})
@@ -79,25 +86,34 @@ def invitation_accept(request: HttpRequest, payload: AcceptIn):
     return 201, user
 
 
-@router.get("/coworkers", response=list[CoworkerOut], summary="List your company's users")
+@router.get(
+    "/coworkers",
+    response={200: page_schema(CoworkerOut), 422: ErrorOut},
+    summary="List your company's users",
+)
 @reads_from_replica
-def coworker_list(request: HttpRequest):
-    return selectors.coworker_list(actor=request.auth)
+def coworker_list(request: HttpRequest, params: Query[selectors.COWORKERS.Params]):
+    return selectors.COWORKERS.page(selectors.coworker_list(actor=request.auth), params)
 
 
 @router.get(
     "/companies",
-    response=list[CompanyOut],
+    response={200: page_schema(CompanyOut), 422: ErrorOut},
     tags=["companies"],
     summary="Companies you can see (your own; every one for vendor staff)",
+    description="Vendor staff find a company's id by its name: `?q=northwind`.",
 )
-def company_list(request: HttpRequest):
-    return selectors.company_list(actor=request.auth)
+def company_list(request: HttpRequest, params: Query[selectors.COMPANIES.Params]):
+    return selectors.COMPANIES.page(selectors.company_list(actor=request.auth), params)
 
 
-@token_router.get("/tokens", response=list[TokenOut], summary="Your company's API tokens")
-def token_list(request: HttpRequest):
-    return selectors.api_token_list(actor=request.auth)
+@token_router.get(
+    "/tokens",
+    response={200: page_schema(TokenOut), 422: ErrorOut},
+    summary="Your company's API tokens",
+)
+def token_list(request: HttpRequest, params: Query[selectors.API_TOKENS.Params]):
+    return selectors.API_TOKENS.page(selectors.api_token_list(actor=request.auth), params)
 
 
 @token_router.post(
@@ -131,11 +147,13 @@ def token_revoke(request: HttpRequest, token_id: Id):
 
 @token_router.get(
     "/service-accounts",
-    response=list[ServiceAccountOut],
+    response={200: page_schema(ServiceAccountOut), 422: ErrorOut},
     summary="Your company's service accounts (accounts of other systems, with tokens only)",
 )
-def service_account_list(request: HttpRequest):
-    return selectors.service_account_list(actor=request.auth)
+def service_account_list(request: HttpRequest, params: Query[selectors.SERVICE_ACCOUNTS.Params]):
+    return selectors.SERVICE_ACCOUNTS.page(
+        selectors.service_account_list(actor=request.auth), params
+    )
 
 
 @token_router.post(

@@ -178,6 +178,13 @@ class Invitation(models.Model):
     def is_open(self, at: datetime | None = None) -> bool:
         return self.status == self.Status.PENDING and not self.is_expired(at)
 
+    @property
+    def current_status(self) -> str:
+        """What the invitation is now: a pending one past its date is expired."""
+        if self.status == self.Status.PENDING and self.is_expired():
+            return self.Status.EXPIRED.value
+        return str(self.status)
+
     def mark_accepted(self, user: "User", at: datetime) -> None:
         self.status = self.Status.ACCEPTED
         self.accepted_user = user

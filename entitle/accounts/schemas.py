@@ -47,10 +47,7 @@ class InvitationOut(Schema):
 
     @staticmethod
     def resolve_status(obj) -> str:
-        # A pending invitation past its date is reported as what it is.
-        if obj.status == "pending" and obj.is_expired():
-            return "expired"
-        return obj.status
+        return obj.current_status
 
 
 class AcceptIn(InputSchema):

@@ -1,5 +1,8 @@
-from django.db.models import QuerySet
+from typing import Annotated, Literal
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from pydantic import Field
 
 from entitle.accounts.errors import InvitationNotFound
 from entitle.accounts.models import (
@@ -14,6 +17,7 @@ from entitle.accounts.models import (
 from entitle.core import links, statements
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action
 
 INVITATION_LINK = "accounts.invitation"
@@ -124,3 +128,110 @@ def identity_provider_of(*, actor: Actor, company_id: int | None = None) -> Iden
             .values_list("domain", flat=True)
         )
     return provider
+
+
+# --- Lists (entitle.core.listing): what each of them searches, sorts and filters by.
+
+
+def _now():
+    return timezone.now()
+
+
+def _invitation_status(rows: QuerySet, status: str) -> QuerySet:
+    """A pending invitation past its date is listed as what it is: expired."""
+    if status == "pending":
+        return rows.filter(status=Invitation.Status.PENDING, expires_at__gt=_now())
+    if status == "expired":
+        return rows.filter(
+            Q(status=Invitation.Status.EXPIRED)
+            | Q(status=Invitation.Status.PENDING, expires_at__lte=_now())
+        )
+    return rows.filter(status=status)
+
+
+def _token_status(rows: QuerySet, status: str) -> QuerySet:
+    live = Q(revoked_at__isnull=True)
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=_now())
+    return rows.filter(
+        {"active": live & unexpired, "expired": live & ~unexpired, "revoked": ~live}[status]
+    )
+
+
+COWORKERS = Listing(
+    search=lambda text: Q(name__icontains=text) | Q(email__icontains=text),
+    search_hint="Name or e-mail",
+    sorts={
+        "name": Sort("Name", "name"),
+        "email": Sort("Email", "email"),
+        "joined": Sort("Joined", "date_joined"),
+    },
+    default="name",
+    filters={
+        "role": Filter(
+            "Role", Literal[tuple(User.Role.values)], lambda rows, role: rows.filter(role=role)
+        ),
+    },
+)
+
+INVITATIONS = Listing(
+    search=lambda text: Q(email__icontains=text) | Q(invited_by__name__icontains=text),
+    search_hint="E-mail, or who invited",
+    sorts={
+        "sent": Sort("Sent", "created_at"),
+        "expires": Sort("Expires", "expires_at"),
+        "email": Sort("Email", "email"),
+    },
+    default="-sent",
+    filters={
+        "status": Filter("Status", Literal[tuple(Invitation.Status.values)], _invitation_status),
+    },
+)
+
+# The token's secret is never searched: only its name and the first characters every list of
+# tokens shows anyway.
+API_TOKENS = Listing(
+    search=lambda text: Q(name__icontains=text) | Q(prefix__istartswith=text.rstrip("…")),
+    search_hint="Name or the token's first characters",
+    sorts={"created": Sort("Created", "created_at"), "name": Sort("Name", "name")},
+    default="-created",
+    filters={
+        "status": Filter("Status", Literal["active", "expired", "revoked"], _token_status),
+    },
+)
+
+SERVICE_ACCOUNTS = Listing(
+    search=lambda text: Q(name__icontains=text),
+    search_hint="Name",
+    sorts={"name": Sort("Name", "name"), "created": Sort("Created", "date_joined")},
+    default="name",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal["active", "deactivated"],
+            lambda rows, status: rows.filter(is_active=status == "active"),
+        ),
+    },
+)
+
+COMPANIES = Listing(
+    search=lambda text: Q(name__icontains=text),
+    search_hint="Company name",
+    sorts={
+        "name": Sort("Name", "name"),
+        "since": Sort("Since", "created_at"),
+        "country": Sort("Country", "country"),
+    },
+    default="name",
+    filters={
+        "partner": Filter(
+            "Partner",
+            Literal["yes", "no"],
+            lambda rows, answer: rows.filter(is_partner=answer == "yes"),
+        ),
+        "country": Filter(
+            "Country (ISO code)",
+            Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")],
+            lambda rows, code: rows.filter(country__iexact=code),
+        ),
+    },
+)

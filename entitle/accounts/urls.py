@@ -71,11 +71,7 @@ urlpatterns = [
         views.api_token_revoke,
         name="api_token_revoke",
     ),
-    path(
-        "settings/service-accounts/",
-        views.service_account_create,
-        name="service_account_create",
-    ),
+    path("settings/service-accounts/", views.service_accounts, name="service_accounts"),
     path(
         "settings/service-accounts/<int:account_id>/deactivate/",
         views.service_account_deactivate,

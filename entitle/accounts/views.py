@@ -11,30 +11,86 @@ from entitle.accounts import scopes, selectors, services
 from entitle.accounts.forms import InviteForm, JoinForm, ServiceAccountForm, TokenForm
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import Column, list_response
 from entitle.core.routing import reads_from_replica
 from entitle.core.text import possessive
 
 COWORKERS = "accounts/coworkers.html"
+# The co-workers page shows the newest pending invitations; the rest are on their own page.
+PENDING_SHOWN = 10
+
+COWORKER_COLUMNS = (
+    Column("Name", lambda user: user.name),
+    Column("Email", lambda user: user.email),
+    Column("Role", lambda user: user.get_role_display()),
+    Column("Joined", lambda user: user.date_joined),
+)
+INVITATION_COLUMNS = (
+    Column("Email", lambda invitation: invitation.email),
+    Column("Invited by", lambda invitation: invitation.invited_by.name),
+    Column("Sent", lambda invitation: invitation.created_at),
+    Column("Expires", lambda invitation: invitation.expires_at),
+    Column("Status", lambda invitation: invitation.current_status),
+)
+TOKEN_COLUMNS = (
+    Column("Name", lambda token: token.name),
+    Column("Token", lambda token: token.masked),
+    Column("Acts as", lambda token: token.user.name),
+    Column("Scopes", lambda token: " ".join(token.scopes)),
+    Column("Created", lambda token: token.created_at),
+    Column("Created by", lambda token: token.created_by.name),
+    Column("Last used", lambda token: token.last_used_at),
+    Column("Valid through", lambda token: token.expires_at),
+    Column("Status", lambda token: token.status),
+)
+SERVICE_ACCOUNT_COLUMNS = (
+    Column("Name", lambda account: account.name),
+    Column("Role", lambda account: account.get_role_display()),
+    Column("Back office", lambda account: account.is_staff),
+    Column("Created", lambda account: account.date_joined),
+    Column("Status", lambda account: "active" if account.is_active else "deactivated"),
+)
 
 
 def _invitations_context(request: HttpRequest) -> dict:
-    return {"invitations": selectors.invitation_list(actor=request.actor, pending_only=True)}
+    """The newest pending invitations, for the co-workers page (all of them: their own page)."""
+    listing = selectors.INVITATIONS
+    pending = listing.page(
+        selectors.invitation_list(actor=request.actor),
+        listing.Params(status="pending", limit=PENDING_SHOWN),
+    )
+    return {"invitations": pending.items, "more_invitations": bool(pending.next_cursor)}
 
 
 @login_required
 @reads_from_replica
 def coworkers(request: HttpRequest) -> HttpResponse:
-    context = {
-        "members": selectors.coworker_list(actor=request.actor),
-        **_invitations_context(request),
-    }
-    return render(request, COWORKERS, context)
+    return list_response(
+        request,
+        selectors.COWORKERS,
+        selectors.coworker_list(actor=request.actor),
+        template=COWORKERS,
+        context=_invitations_context(request),
+        filename="coworkers.csv",
+        columns=COWORKER_COLUMNS,
+    )
 
 
 @login_required
 @reads_from_replica
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    return render(request, f"{COWORKERS}#invitation-list", _invitations_context(request))
+    """Every invitation, paged; the co-workers page's pending section redraws itself from here
+    (htmx, targeting `#invitations`)."""
+    if request.htmx and request.htmx.target == "invitations":
+        return render(request, f"{COWORKERS}#invitation-list", _invitations_context(request))
+    return list_response(
+        request,
+        selectors.INVITATIONS,
+        selectors.invitation_list(actor=request.actor),
+        template="accounts/invitations.html",
+        filename="invitations.csv",
+        columns=INVITATION_COLUMNS,
+    )
 
 
 @login_required
@@ -64,18 +120,22 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 def _invitation_action(request: HttpRequest, service, public_id, done: str) -> HttpResponse:
+    # From the invitations page, back to it; from the co-workers page, back there.
+    back = (
+        "accounts:invitation_list" if request.POST.get("back") == "list" else "accounts:coworkers"
+    )
     try:
         service(actor=request.actor, public_id=public_id)
     except DomainError as error:
         if not request.htmx:
             messages.error(request, error.message)
-            return redirect("accounts:coworkers")
+            return redirect(back)
         raise
     if request.htmx:
         response = render(request, f"{COWORKERS}#invitation-list", _invitations_context(request))
         return trigger_client_event(response, "notice", {"message": done})
     messages.success(request, done)
-    return redirect("accounts:coworkers")
+    return redirect(back)
 
 
 @login_required
@@ -130,21 +190,48 @@ def _tokens_page(
     request: HttpRequest,
     *,
     token_form: TokenForm | None = None,
-    account_form: ServiceAccountForm | None = None,
     secret: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The tokens, paged, with the form for a new one (its "acts as" choices are the
+    company's active service accounts)."""
     actor = request.actor
-    accounts = list(selectors.service_account_list(actor=actor))
+    accounts = selectors.service_account_list(actor=actor).filter(is_active=True)
     context = {
         "form": token_form or TokenForm(service_accounts=accounts, staff=actor.is_vendor_staff),
-        "account_form": account_form or ServiceAccountForm(staff=actor.is_vendor_staff),
         "secret": secret,
-        "tokens": selectors.api_token_list(actor=actor),
-        "service_accounts": accounts,
         "scope_labels": scopes.ALL,
     }
-    return render(request, "accounts/api_tokens.html", context, status=status)
+    response = list_response(
+        request,
+        selectors.API_TOKENS,
+        selectors.api_token_list(actor=actor),
+        template="accounts/api_tokens.html",
+        context=context,
+        filename="api-tokens.csv",
+        columns=TOKEN_COLUMNS,
+    )
+    if status != 200:
+        response.status_code = status
+    return response
+
+
+def _service_accounts_page(
+    request: HttpRequest, *, account_form: ServiceAccountForm | None = None, status: int = 200
+) -> HttpResponse:
+    actor = request.actor
+    response = list_response(
+        request,
+        selectors.SERVICE_ACCOUNTS,
+        selectors.service_account_list(actor=actor),
+        template="accounts/service_accounts.html",
+        context={"account_form": account_form or ServiceAccountForm(staff=actor.is_vendor_staff)},
+        filename="service-accounts.csv",
+        columns=SERVICE_ACCOUNT_COLUMNS,
+    )
+    if status != 200:
+        response.status_code = status
+    return response
 
 
 @login_required
@@ -183,11 +270,14 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def service_account_create(request: HttpRequest) -> HttpResponse:
+@reads_from_replica
+def service_accounts(request: HttpRequest) -> HttpResponse:
+    """The company's service accounts, paged; a POST makes a new one."""
+    if request.method != "POST":
+        return _service_accounts_page(request)
     form = ServiceAccountForm(request.POST, staff=request.actor.is_vendor_staff)
     if not form.is_valid():
-        return _tokens_page(request, account_form=form, status=422)
+        return _service_accounts_page(request, account_form=form, status=422)
     try:
         account = services.service_account_create(
             actor=request.actor,
@@ -197,11 +287,11 @@ def service_account_create(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         show_domain_error(form, error)
-        return _tokens_page(request, account_form=form, status=error.status)
+        return _service_accounts_page(request, account_form=form, status=error.status)
     messages.success(
         request, f"The service account “{account.name}” was created: now give it a token."
     )
-    return redirect("accounts:api_tokens")
+    return redirect("accounts:service_accounts")
 
 
 @login_required
@@ -209,4 +299,4 @@ def service_account_create(request: HttpRequest) -> HttpResponse:
 def service_account_deactivate(request: HttpRequest, account_id: int) -> HttpResponse:
     account = services.service_account_deactivate(actor=request.actor, account_id=account_id)
     messages.success(request, f"“{account.name}” was deactivated: its tokens no longer work.")
-    return redirect("accounts:api_tokens")
+    return redirect("accounts:service_accounts")

@@ -1,25 +1,35 @@
 """The back office's reads: vendor staff see every company's data, through the same policy
 (their rules return everything) and the same selectors as everyone else. Lookups by an
-identifier are exact matches on unique columns; names are matched by their beginning."""
+identifier are exact matches on unique columns; names are matched by their beginning.
 
-from dataclasses import dataclass, field
+Its indexes page, search, sort, filter and export through `entitle.core.listing`: the
+companies with the accounts app's `COMPANIES`, the licences with the licensing app's
+`LICENCES` (plus an owner filter); POs, vouchers, devices and a company's people with the
+listings below, which filter by company so that a company's page links to its full lists."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Literal
+
+from django.db.models import Q, QuerySet
+from pydantic import Field
 
 from entitle.accounts.models import Company, User
 from entitle.accounts.selectors import company_get, company_list
 from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action, require_vendor_staff
 from entitle.licensing.models import Device, Licence, SigningKey
-from entitle.licensing.selectors import device_list, licence_get, licence_list
+from entitle.licensing.selectors import LICENCES, device_list, licence_get, licence_list
 from entitle.locker.models import Voucher
 from entitle.locker.selectors import voucher_list
 from entitle.orders.models import PurchaseOrder
 from entitle.orders.selectors import po_list
 
 FOUND = 10
+# A company's page shows the first rows of its people and POs, and links to the rest.
+SHORT = 10
 
 
 @dataclass
@@ -30,6 +40,11 @@ class Found:
     vouchers: list[Voucher] = field(default_factory=list)
     licences: list[Licence] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
+
+    @property
+    def limit(self) -> int:
+        """Each kind shows at most this many: its index, searched, shows the rest."""
+        return FOUND
 
     @property
     def count(self) -> int:
@@ -98,32 +113,50 @@ def company_by_label(*, actor: Actor, label: str) -> Company:
 
 
 def company_detail(*, actor: Actor, company_id: int):
+    """A company, the first of its people and of the POs it placed (each `Page` says whether
+    there are more: the page links to the full list), and how many licences and devices it
+    owns."""
     require_vendor_staff(actor)
     company = company_get(actor=actor, company_id=company_id)
-    users = User.objects.visible_to(actor, Action.VIEW).filter(company=company)
+    first = {"limit": SHORT}
     return {
         "company": company,
-        "users": list(users.order_by("name")[:50]),
-        "orders": list(po_list(actor=actor).filter(purchasing_entity=company)[:20]),
+        "users": PEOPLE.page(people(actor=actor, company=company), PEOPLE.Params(**first)),
+        "orders": ORDERS.page(orders(actor=actor), ORDERS.Params(purchaser=company.pk, **first)),
         "licences": licence_list(actor=actor).filter(owner=company).count(),
         "devices": device_list(actor=actor).filter(owner=company).count(),
     }
 
 
-def orders(*, actor: Actor, status: str = "") -> QuerySet[PurchaseOrder]:
+def companies(*, actor: Actor) -> QuerySet[Company]:
     require_vendor_staff(actor)
-    rows = po_list(actor=actor)
-    if status in PurchaseOrder.Status.values:
-        rows = rows.filter(status=status)
-    return rows
+    return company_list(actor=actor)
 
 
-def vouchers(*, actor: Actor, status: str = "") -> QuerySet[Voucher]:
+def people(*, actor: Actor, company: Company) -> QuerySet[User]:
+    """Everyone of a company: its people, former people and service accounts."""
     require_vendor_staff(actor)
-    rows = voucher_list(actor=actor)
-    if status in Voucher.Status.values:
-        rows = rows.filter(status=status)
-    return rows
+    return User.objects.visible_to(actor, Action.VIEW).filter(company=company)
+
+
+def orders(*, actor: Actor) -> QuerySet[PurchaseOrder]:
+    require_vendor_staff(actor)
+    return po_list(actor=actor)
+
+
+def vouchers(*, actor: Actor) -> QuerySet[Voucher]:
+    require_vendor_staff(actor)
+    return voucher_list(actor=actor)
+
+
+def licences(*, actor: Actor) -> QuerySet[Licence]:
+    require_vendor_staff(actor)
+    return licence_list(actor=actor)
+
+
+def devices(*, actor: Actor) -> QuerySet[Device]:
+    require_vendor_staff(actor)
+    return device_list(actor=actor)
 
 
 def voucher_get(*, actor: Actor, voucher_id: int) -> Voucher:
@@ -143,3 +176,148 @@ def licence_for_staff(*, actor: Actor, licence_id: str) -> Licence:
 def signing_keys(*, actor: Actor) -> QuerySet[SigningKey]:
     require_vendor_staff(actor)
     return SigningKey.objects.visible_to(actor, Action.VIEW).order_by("-created_at")
+
+
+# --- The indexes' listings. Staff see every field of every row (the field policy gives them
+# everything), so each searches every identifier its page shows.
+
+CompanyNumber = Annotated[int, Field(ge=1, le=2**63 - 1)]
+CatalogCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+
+def _of_company(path: str, label: str) -> Filter:
+    """Rows of one company (the number a company's page links with)."""
+    return Filter(label, CompanyNumber, lambda rows, pk: rows.filter(**{path: pk}))
+
+
+def _code(text: str) -> str | None:
+    try:
+        return codes.normalize(text)
+    except codes.CodeTypo:
+        return None
+
+
+def _po_search(text: str) -> Q:
+    return (
+        Q(po_number__istartswith=text.strip())
+        | Q(purchasing_entity__name__icontains=text)
+        | Q(owner__name__icontains=text)
+    )
+
+
+def _voucher_search(text: str) -> Q:
+    found = Q(line__po__po_number__istartswith=text.strip()) | Q(sku__code__iexact=text.strip())
+    code = _code(text)
+    return found | Q(code=code) if code else found
+
+
+def _licence_search(text: str) -> Q:
+    # The licensing app's search (Activation ID, Subscription ID, product, SKU), and the owner.
+    return LICENCES.search(text) | Q(owner__name__icontains=text)
+
+
+def _device_search(text: str) -> Q:
+    return (
+        Q(host_id__iexact=text.strip()) | Q(name__icontains=text) | Q(owner__name__icontains=text)
+    )
+
+
+PEOPLE = Listing(
+    search=lambda text: Q(name__icontains=text) | Q(email__icontains=text),
+    search_hint="Name or e-mail",
+    sorts={
+        "name": Sort("Name", "name"),
+        "email": Sort("Email", "email"),
+        "joined": Sort("Joined", "date_joined"),
+    },
+    default="name",
+    filters={
+        "role": Filter(
+            "Role",
+            Literal[tuple(User.Role.values)],  # type: ignore[misc]
+            lambda rows, role: rows.filter(role=role),
+            choices=User.Role.choices,
+        ),
+        "active": Filter(
+            "Active",
+            Literal["yes", "no"],
+            lambda rows, answer: rows.filter(is_active=answer == "yes"),
+        ),
+        "kind": Filter(
+            "Kind",
+            Literal["person", "service account"],
+            lambda rows, kind: rows.filter(is_service_account=kind == "service account"),
+        ),
+    },
+)
+
+ORDERS = Listing(
+    search=_po_search,
+    search_hint="PO number or company",
+    sorts={
+        "recorded": Sort("Recorded", "recorded_at"),
+        "ordered": Sort("Ordered on", "ordered_on"),
+        "po": Sort("PO number", "po_number"),
+    },
+    default="-recorded",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(PurchaseOrder.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+            choices=[("recorded", "Awaiting fulfilment"), ("fulfilled", "Fulfilled")],
+        ),
+        "channel": Filter(
+            "Channel",
+            Literal[tuple(PurchaseOrder.Channel.values)],  # type: ignore[misc]
+            lambda rows, channel: rows.filter(channel=channel),
+        ),
+        "purchaser": _of_company("purchasing_entity", "Purchasing entity (company #)"),
+        "owner": _of_company("owner", "Owner (company #)"),
+    },
+)
+
+VOUCHERS = Listing(
+    search=_voucher_search,
+    search_hint="Code, PO number or SKU",
+    sorts={
+        "issued": Sort("Issued", "issued_at"),
+        "credits": Sort("Credits", "credits"),
+        "code": Sort("Code", "code"),
+    },
+    default="-issued",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(Voucher.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+        ),
+        "sku": Filter("SKU", CatalogCode, lambda rows, code: rows.filter(sku__code=code)),
+        "purchaser": _of_company("line__po__purchasing_entity", "Purchasing entity (company #)"),
+    },
+)
+
+BACKOFFICE_LICENCES = replace(
+    LICENCES,
+    search=_licence_search,
+    search_hint="Activation ID, Subscription ID, product, SKU or owner",
+    default="-created",
+    filters={**LICENCES.filters, "owner": _of_company("owner", "Owner (company #)")},
+)
+
+DEVICES = Listing(
+    search=_device_search,
+    search_hint="Host id, device name or owner",
+    sorts={
+        "created": Sort("Registered", "created_at"),
+        "name": Sort("Name", "name"),
+        "host": Sort("Host id", "host_id"),
+    },
+    default="-created",
+    filters={
+        "product": Filter(
+            "Product", CatalogCode, lambda rows, code: rows.filter(product__code=code)
+        ),
+        "owner": _of_company("owner", "Owner (company #)"),
+    },
+)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("devices/", records.device_index, name="devices"),
     path("companies/", records.company_index, name="companies"),
     path("companies/<int:company_id>/", records.company, name="company"),
+    path("companies/<int:company_id>/people/", records.company_people, name="company_people"),
     path("catalog/", catalog.catalog, name="catalog"),
     path("catalog/products/new/", catalog.product_new, name="product_new"),
     path("catalog/products/<slug:code>/", catalog.product, name="product"),

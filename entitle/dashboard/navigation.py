@@ -59,7 +59,11 @@ def groups(actor: Actor, roles: Roles, *, view_name: str) -> list[Group]:
                     ("Vouchers", "backoffice:vouchers", ("backoffice:voucher",)),
                     ("Licenses", "backoffice:licences", ("backoffice:licence",)),
                     ("Devices", "backoffice:devices", ()),
-                    ("Companies", "backoffice:companies", ("backoffice:company",)),
+                    (
+                        "Companies",
+                        "backoffice:companies",
+                        ("backoffice:company", "backoffice:company_people"),
+                    ),
                 ],
                 current,
             ),
@@ -79,11 +83,16 @@ def groups(actor: Actor, roles: Roles, *, view_name: str) -> list[Group]:
                     ),
                     ("Signing keys", "backoffice:keys", ()),
                     ("Activity", "portal:activity", ()),
-                    ("Co-workers", "accounts:coworkers", ()),
+                    ("Co-workers", "accounts:coworkers", ("accounts:invitation_list",)),
                     (
                         "Integrations",
                         "accounts:api_tokens",
-                        ("webhooks:endpoints", "webhooks:endpoint", "accounts:sso_settings"),
+                        (
+                            "accounts:service_accounts",
+                            "webhooks:endpoints",
+                            "webhooks:endpoint",
+                            "accounts:sso_settings",
+                        ),
                     ),
                     ("API documentation", "api:openapi-view", ()),
                     # The Django admin stays, for the raw rows.
@@ -162,12 +171,17 @@ def groups(actor: Actor, roles: Roles, *, view_name: str) -> list[Group]:
             "Company",
             [
                 ("Sharing", "sharing:overview", ("sharing:transfers",)) if sees_licences else None,
-                ("Co-workers", "accounts:coworkers", ()),
+                ("Co-workers", "accounts:coworkers", ("accounts:invitation_list",)),
                 ("Activity", "portal:activity", ()) if actor.is_company_admin else None,
                 (
                     "Integrations",
                     "accounts:api_tokens",
-                    ("webhooks:endpoints", "webhooks:endpoint", "accounts:sso_settings"),
+                    (
+                        "accounts:service_accounts",
+                        "webhooks:endpoints",
+                        "webhooks:endpoint",
+                        "accounts:sso_settings",
+                    ),
                 )
                 if actor.is_company_admin
                 else None,

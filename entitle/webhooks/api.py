@@ -6,11 +6,10 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from entitle.accounts.schemas import ErrorOut
-from entitle.core import paging
+from entitle.core.listing import page_schema
 from entitle.webhooks import catalogue, selectors, services, tasks
 from entitle.webhooks.schemas import (
     DeliveryOut,
-    DeliveryPageOut,
     EndpointIn,
     EndpointOut,
     EndpointPatch,
@@ -31,12 +30,18 @@ SIGNING = (
 
 @router.get("/webhooks/event-types", response=list[EventTypeOut], summary="Webhook event types")
 def event_types(request: HttpRequest):
+    """A fixed catalogue (`entitle.webhooks.catalogue`, a score of names), not a list of rows:
+    it is answered whole, without pages."""
     return [{"name": n, "description": d} for n, d in catalogue.EVENT_TYPES.items()]
 
 
-@router.get("/webhooks", response=list[EndpointOut], summary="Your company's webhook endpoints")
-def endpoint_list(request: HttpRequest):
-    return selectors.endpoint_list(actor=request.auth)
+@router.get(
+    "/webhooks",
+    response={200: page_schema(EndpointOut), 422: ErrorOut},
+    summary="Your company's webhook endpoints",
+)
+def endpoint_list(request: HttpRequest, params: Query[selectors.ENDPOINTS.Params]):
+    return selectors.ENDPOINTS.page(selectors.endpoint_list(actor=request.auth), params)
 
 
 @router.post(
@@ -104,18 +109,15 @@ def endpoint_test(request: HttpRequest, endpoint_id: UUID):
 
 @router.get(
     "/webhooks/{uuid:endpoint_id}/deliveries",
-    response={200: DeliveryPageOut, **ERRORS},
+    response={200: page_schema(DeliveryOut), **ERRORS},
     summary="The delivery log: each delivery with its attempts, newest first",
 )
 def delivery_list(
-    request: HttpRequest,
-    endpoint_id: UUID,
-    cursor: paging.Cursor | None = None,
-    limit: int = Query(50, ge=1, le=paging.MAX_LIMIT),
+    request: HttpRequest, endpoint_id: UUID, params: Query[selectors.DELIVERIES.Params]
 ):
     endpoint = selectors.endpoint_get(actor=request.auth, public_id=endpoint_id)
     deliveries = selectors.delivery_list(actor=request.auth, endpoint=endpoint)
-    return paging.keyset_page(deliveries, cursor=cursor, limit=limit, order="newest")
+    return selectors.DELIVERIES.page(deliveries, params)
 
 
 @router.post(

@@ -73,8 +73,3 @@ class DeliveryOut(Schema):
     delivered_at: datetime | None
     payload: dict
     attempt_log: list[AttemptOut] = Field(..., alias="visible_attempts")
-
-
-class DeliveryPageOut(Schema):
-    items: list[DeliveryOut]
-    next_cursor: str | None

@@ -1,7 +1,12 @@
-from django.db.models import QuerySet
+import uuid
+from typing import Literal, get_args
+
+from django.db.models import Q, QuerySet
 
 from entitle.core.actor import Actor
+from entitle.core.listing import Filter, Listing, Sort
 from entitle.core.policy import Action, RestrictedPrefetch
+from entitle.webhooks import catalogue
 from entitle.webhooks.errors import DeliveryNotFound, EndpointNotFound
 from entitle.webhooks.models import Delivery, DeliveryAttempt, Endpoint
 
@@ -40,3 +45,55 @@ def delivery_get(*, actor: Actor, endpoint: Endpoint, public_id) -> Delivery:
         return delivery_list(actor=actor, endpoint=endpoint).get(public_id=public_id)
     except (Delivery.DoesNotExist, ValueError) as exc:
         raise DeliveryNotFound() from exc
+
+
+# --- Lists (entitle.core.listing).
+
+EventName = Literal[(*catalogue.EVENT_TYPES, catalogue.TEST_EVENT)]  # type: ignore[valid-type]
+
+
+def _delivery_search(text: str) -> Q:
+    """A delivery by its message id (the `webhook-id` header its receiver logged), or by its
+    event type."""
+    found = Q(event_type__icontains=text)
+    hexa = text.strip().removeprefix("msg_")
+    try:
+        return found | Q(public_id=uuid.UUID(hex=hexa))
+    except ValueError:
+        return found
+
+
+ENDPOINTS = Listing(
+    search=lambda text: Q(url__icontains=text) | Q(description__icontains=text),
+    search_hint="URL or description",
+    sorts={"created": Sort("Created", "created_at"), "url": Sort("URL", "url")},
+    default="-created",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(Endpoint.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+        ),
+    },
+)
+
+DELIVERIES = Listing(
+    search=_delivery_search,
+    search_hint="Message id (msg_…) or event type",
+    sorts={"created": Sort("Created", "created_at")},
+    default="-created",
+    filters={
+        "status": Filter(
+            "Status",
+            Literal[tuple(Delivery.Status.values)],  # type: ignore[misc]
+            lambda rows, status: rows.filter(status=status),
+            choices=Delivery.Status.choices,
+        ),
+        "event_type": Filter(
+            "Event",
+            EventName,
+            lambda rows, name: rows.filter(event_type=name),
+            choices=lambda: [(name, name) for name in get_args(EventName)],
+        ),
+    },
+)

@@ -4,16 +4,32 @@ delivery log with redelivery."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from entitle.core import paging
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import Column, list_response
 from entitle.webhooks import selectors, services, tasks
 from entitle.webhooks.forms import EndpointForm
 
-LOG_PAGE = 25
+ENDPOINT_COLUMNS = (
+    Column("URL", lambda endpoint: endpoint.url),
+    Column("Description", lambda endpoint: endpoint.description),
+    Column("Events", lambda endpoint: " ".join(endpoint.event_types)),
+    Column("Status", lambda endpoint: endpoint.status),
+    Column("Created", lambda endpoint: endpoint.created_at),
+    Column("Created by", lambda endpoint: endpoint.created_by.name),
+)
+DELIVERY_COLUMNS = (
+    Column("Created", lambda delivery: delivery.created_at),
+    Column("Message id", lambda delivery: delivery.message_id),
+    Column("Event", lambda delivery: delivery.event_type),
+    Column("Status", lambda delivery: delivery.status),
+    Column("Attempts", lambda delivery: delivery.attempts),
+    Column("Last response", lambda delivery: delivery.last_response_code),
+    Column("Delivered", lambda delivery: delivery.delivered_at),
+)
 
 
 @login_required
@@ -33,25 +49,32 @@ def endpoints(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             form = EndpointForm()
-    context = {
-        "form": form,
-        "secret": secret,
-        "created": created,
-        "endpoints": selectors.endpoint_list(actor=request.actor),
-    }
-    return render(request, "webhooks/endpoints.html", context, status=status)
+    response = list_response(
+        request,
+        selectors.ENDPOINTS,
+        selectors.endpoint_list(actor=request.actor),
+        template="webhooks/endpoints.html",
+        context={"form": form, "secret": secret, "created": created},
+        filename="webhooks.csv",
+        columns=ENDPOINT_COLUMNS,
+    )
+    if status != 200:
+        response.status_code = status
+    return response
 
 
 def _endpoint_page(request: HttpRequest, public_id, *, secret: str | None = None) -> HttpResponse:
+    """An endpoint and its delivery log, newest first, paged (searched by message id)."""
     endpoint = selectors.endpoint_get(actor=request.actor, public_id=public_id)
-    page = paging.keyset_page(
+    return list_response(
+        request,
+        selectors.DELIVERIES,
         selectors.delivery_list(actor=request.actor, endpoint=endpoint),
-        cursor=request.GET.get("cursor"),
-        limit=LOG_PAGE,
-        order="newest",
+        template="webhooks/endpoint.html",
+        context={"endpoint": endpoint, "secret": secret},
+        filename="webhook-deliveries.csv",
+        columns=DELIVERY_COLUMNS,
     )
-    context = {"endpoint": endpoint, "page": page, "secret": secret}
-    return render(request, "webhooks/endpoint.html", context)
 
 
 @login_required

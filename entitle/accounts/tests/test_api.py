@@ -44,7 +44,7 @@ def test_invite_list_revoke_through_the_api(
     assert invitation["email"] == "new@example.com"
     assert invitation["status"] == "pending"
     assert len(mail.outbox) == 1
-    assert [i["id"] for i in client.get(URL).json()] == [invitation["id"]]
+    assert [i["id"] for i in client.get(URL).json()["items"]] == [invitation["id"]]
     revoked = client.post(f"{URL}/{invitation['id']}/revoke")
     assert revoked.json()["status"] == "revoked"
     again = client.post(f"{URL}/{invitation['id']}/revoke")
@@ -82,7 +82,7 @@ def test_another_companys_invitation_is_not_found(
     revoke = client.post(f"{URL}/{theirs.public_id}/revoke")
     assert missing.status_code == hidden.status_code == revoke.status_code == 404
     assert missing.json() == hidden.json() == revoke.json()
-    assert client.get(URL).json() == []
+    assert client.get(URL).json()["items"] == []
 
 
 def test_anonymous_and_bad_tokens_are_unauthenticated(db):
@@ -135,7 +135,7 @@ def test_malformed_json_is_a_4xx_with_a_code(acme_admin, token_client):
 
 
 def test_coworkers_lists_only_the_own_company(acme_admin, acme_member, globex_admin, token_client):
-    emails = {u["email"] for u in token_client(acme_admin).get("/api/v1/coworkers").json()}
+    emails = {u["email"] for u in token_client(acme_admin).get("/api/v1/coworkers").json()["items"]}
     assert emails == {"olivia@acme.example", "sam@acme.example"}
 
 

@@ -176,7 +176,7 @@ def test_a_staff_token_records_and_fulfils_a_po_and_nothing_more(
     erp, channel, django_capture_on_commit_callbacks
 ):
     client, account = erp
-    companies = {c["name"]: c["id"] for c in client.get(f"{API}/companies").json()}
+    companies = {c["name"]: c["id"] for c in client.get(f"{API}/companies").json()["items"]}
     body = {
         **PO,
         "purchasing_entity": companies["Northwind Distribution"],
@@ -246,7 +246,7 @@ def test_service_accounts_never_sign_in_and_their_tokens_stop_with_them(acme_adm
     )
     client = Client(headers={"authorization": f"Bearer {secret}"})
     assert client.get(f"{API}/coworkers").status_code == 200
-    emails = {c["email"] for c in client.get(f"{API}/coworkers").json()}
+    emails = {c["email"] for c in client.get(f"{API}/coworkers").json()["items"]}
     assert account.email not in emails
     services.service_account_deactivate(actor=admin, account_id=account.pk)
     assert client.get(f"{API}/coworkers").status_code == 401
@@ -276,7 +276,7 @@ def test_tokens_through_the_api_from_a_session(acme_admin, login):
     )
     assert made.status_code == 201
     secret = made.json()["secret"]
-    [listed] = client.get(f"{API}/tokens").json()
+    [listed] = client.get(f"{API}/tokens").json()["items"]
     assert "secret" not in listed and secret not in str(listed)
     assert listed["scopes"] == ["licences:read", "licences:write"]
     refused = client.post(

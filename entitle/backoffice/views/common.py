@@ -6,10 +6,6 @@ from django.http import HttpRequest, HttpResponse
 
 from entitle.core.policy import require_vendor_staff
 
-# Until the lists page, search and sort (issue 13's listing mechanism), a back-office list
-# shows its newest rows; Find reaches any one.
-LIST_SIZE = 50
-
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The back office is the vendor staff's: anyone else is refused (403), before anything

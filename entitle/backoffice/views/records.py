@@ -6,14 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from entitle.accounts.selectors import company_list
+from entitle.accounts.selectors import COMPANIES, company_get
 from entitle.backoffice import selectors
 from entitle.backoffice.forms import ReasonForm
-from entitle.backoffice.views.common import LIST_SIZE, staff_only
+from entitle.backoffice.views.common import staff_only
 from entitle.core.errors import DomainError
 from entitle.core.forms import show_domain_error
+from entitle.core.listing import Column, list_response
 from entitle.core.routing import reads_from_replica
-from entitle.licensing.selectors import device_list, licence_list
+from entitle.licensing.selectors import licence_status
 from entitle.licensing.services.licences import licence_reinstate, licence_suspend
 from entitle.licensing.signing import rotate_keys
 from entitle.locker.services import voucher_void
@@ -26,15 +27,67 @@ def find(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/find.html", {"found": found})
 
 
+# The CSV of each index: the columns its page shows (staff may see every field).
+COMPANY_COLUMNS = (
+    Column("Id", lambda company: company.pk),
+    Column("Name", lambda company: company.name),
+    Column("Country", lambda company: company.country),
+    Column("Partner", lambda company: company.is_partner),
+    Column("Vendor", lambda company: company.is_vendor),
+    Column("Since", lambda company: company.created_at),
+)
+PEOPLE_COLUMNS = (
+    Column("Name", lambda user: user.name),
+    Column("Email", lambda user: user.email),
+    Column("Role", lambda user: user.get_role_display()),
+    Column("Service account", lambda user: user.is_service_account),
+    Column("Active", lambda user: user.is_active),
+    Column("Joined", lambda user: user.date_joined),
+)
+VOUCHER_COLUMNS = (
+    Column("Code", lambda voucher: voucher.code),
+    Column("SKU", lambda voucher: voucher.sku.code),
+    Column("Credits", lambda voucher: voucher.credits),
+    Column("PO number", lambda voucher: voucher.line.po.po_number),
+    Column("Issued", lambda voucher: voucher.issued_at),
+    Column("Status", lambda voucher: voucher.status),
+)
+LICENCE_COLUMNS = (
+    Column("Activation ID", lambda licence: licence.activation_id),
+    Column("Subscription ID", lambda licence: licence.subscription),
+    Column("Product", lambda licence: licence.product.name),
+    Column("SKU", lambda licence: licence.sku.code),
+    Column("Owner", lambda licence: licence.owner.name),
+    Column("Quantity", lambda licence: licence.quantity),
+    Column("Start", lambda licence: licence.start_date),
+    Column("Valid through", lambda licence: licence.valid_through),
+    Column("Status", lambda licence: str(licence_status(licence).status)),
+)
+DEVICE_COLUMNS = (
+    Column("Name", lambda device: device.name),
+    Column("Host id", lambda device: device.host_id),
+    Column("Product", lambda device: device.product.name),
+    Column("Owner", lambda device: device.owner.name),
+    Column("Location", lambda device: device.location),
+    Column(
+        "Licenses",
+        lambda device: " ".join(b.licence.activation_id for b in device.visible_bindings),
+    ),
+    Column("Registered", lambda device: device.created_at),
+)
+
+
 @staff_only
 @reads_from_replica
 def company_index(request: HttpRequest) -> HttpResponse:
-    companies = company_list(actor=request.actor).order_by("name")
-    query = request.GET.get("q", "").strip()
-    if query:
-        companies = companies.filter(name__istartswith=query)
-    context = {"companies": companies[:LIST_SIZE], "q": query, "limit": LIST_SIZE}
-    return render(request, "backoffice/companies.html", context)
+    return list_response(
+        request,
+        COMPANIES,
+        selectors.companies(actor=request.actor),
+        template="backoffice/companies.html",
+        filename="companies.csv",
+        columns=COMPANY_COLUMNS,
+    )
 
 
 @staff_only
@@ -46,11 +99,31 @@ def company(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @staff_only
 @reads_from_replica
+def company_people(request: HttpRequest, company_id: int) -> HttpResponse:
+    """Everyone of a company, paged: people, former people and service accounts."""
+    found = company_get(actor=request.actor, company_id=company_id)
+    return list_response(
+        request,
+        selectors.PEOPLE,
+        selectors.people(actor=request.actor, company=found),
+        template="backoffice/people.html",
+        context={"company": found},
+        filename=f"people-{found.pk}.csv",
+        columns=PEOPLE_COLUMNS,
+    )
+
+
+@staff_only
+@reads_from_replica
 def voucher_index(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    rows = selectors.vouchers(actor=request.actor, status=status)
-    context = {"vouchers": rows[:LIST_SIZE], "status": status, "limit": LIST_SIZE}
-    return render(request, "backoffice/vouchers.html", context)
+    return list_response(
+        request,
+        selectors.VOUCHERS,
+        selectors.vouchers(actor=request.actor),
+        template="backoffice/vouchers.html",
+        filename="vouchers.csv",
+        columns=VOUCHER_COLUMNS,
+    )
 
 
 @staff_only
@@ -78,15 +151,14 @@ def voucher_void_confirmed(request: HttpRequest, voucher_id: int) -> HttpRespons
 @staff_only
 @reads_from_replica
 def licence_index(request: HttpRequest) -> HttpResponse:
-    rows = licence_list(actor=request.actor).order_by("-created_at", "-pk")
-    if request.GET.get("status") == "suspended":
-        rows = rows.filter(suspended_at__isnull=False)
-    context = {
-        "licences": rows[:LIST_SIZE],
-        "limit": LIST_SIZE,
-        "status": request.GET.get("status", ""),
-    }
-    return render(request, "backoffice/licences.html", context)
+    return list_response(
+        request,
+        selectors.BACKOFFICE_LICENCES,
+        selectors.licences(actor=request.actor),
+        template="backoffice/licences.html",
+        filename="licenses.csv",
+        columns=LICENCE_COLUMNS,
+    )
 
 
 def _licence_page(request, licence, *, suspend=None, reinstate=None, status=200):
@@ -139,9 +211,13 @@ def licence_suspension(request: HttpRequest, licence_id: str, change: str) -> Ht
 @staff_only
 @reads_from_replica
 def device_index(request: HttpRequest) -> HttpResponse:
-    rows = device_list(actor=request.actor).order_by("-created_at", "-pk")
-    return render(
-        request, "backoffice/devices.html", {"devices": rows[:LIST_SIZE], "limit": LIST_SIZE}
+    return list_response(
+        request,
+        selectors.DEVICES,
+        selectors.devices(actor=request.actor),
+        template="backoffice/devices.html",
+        filename="devices.csv",
+        columns=DEVICE_COLUMNS,
     )
 
 

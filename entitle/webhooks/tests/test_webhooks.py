@@ -271,7 +271,7 @@ def test_webhooks_through_the_api_with_a_token(acme_admin, token_client, drain):
         endpoint = made.json()
         receiver.secret = endpoint["secret"]
         assert endpoint["secret"].startswith("whsec_")
-        [listed] = api.get("/api/v1/webhooks").json()
+        [listed] = api.get("/api/v1/webhooks").json()["items"]
         assert "secret" not in listed and endpoint["secret"] not in json.dumps(listed)
         path = f"/api/v1/webhooks/{endpoint['id']}"
         changed = api.patch(
