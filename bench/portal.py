@@ -272,11 +272,11 @@ def discover_unlisted() -> list[str]:
             module = importlib.import_module(info.name)
         except Exception:  # noqa: S112 — a module that needs more than Django set up
             continue
+        measured = [resolve(name) for name in known]
         for attribute, value in vars(module).items():
-            if isinstance(value, Listing) and getattr(module, "__name__", "") == info.name:
-                name = f"{info.name}:{attribute}"
-                if name not in known and value not in [resolve(k) for k in known]:
-                    found.append(name)
+            # A listing imported elsewhere (a view's `from … import LICENCES`) is the same one.
+            if isinstance(value, Listing) and value not in measured:
+                found.append(f"{info.name}:{attribute}")
     return sorted(set(found))
 
 
@@ -375,7 +375,7 @@ def deep_cursor(listing, rows, index: int) -> tuple[str | None, int]:
 
 
 def probes(case: ListCase, listing, role: Role, sample: dict[str, str]):
-    """(what, params, deep-row count) for one list and one role."""
+    """(what, params) of each probe of one list for one role."""
     sort = case.sort or next(
         (f"-{name}" for name in listing.sorts if name != listing.default), f"-{listing.default}"
     )
