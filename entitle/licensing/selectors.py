@@ -129,6 +129,29 @@ def licence_list(*, actor: Actor, action: Action = Action.VIEW) -> QuerySet[Lice
     )
 
 
+# How many licences a form's select offers per product: a company with 200,000 licences of a
+# product gets the first of them in a sensible order, and the one it came for, not a select
+# of 200,000 (its Licenses page finds any other, and links to the form with it chosen).
+CHOICES = 50
+
+
+def licence_choices(*, actor: Actor, products, order: str, wanted: str = "") -> list[Licence]:
+    """The licences the actor may act on that a form offers: for each of `products`, the
+    first CHOICES not suspended in `order` (a column, `-` for descending), plus the licence
+    `wanted` (its id) wherever it stands."""
+    rows = licence_list(actor=actor, action=Action.CHANGE).filter(suspended_at__isnull=True)
+    chosen = []
+    for product in sorted(set(products)):
+        chosen += rows.filter(product=product).order_by(order, "pk")[:CHOICES]
+    try:
+        wanted_id = uuid.UUID(wanted)
+    except ValueError:
+        return chosen
+    if all(licence.public_id != wanted_id for licence in chosen):
+        chosen += rows.filter(public_id=wanted_id, product__in=set(products))
+    return chosen
+
+
 def normalize_activation_id(text: str) -> str:
     try:
         return codes.normalize(text)

@@ -228,10 +228,14 @@ def device_list(request: HttpRequest) -> HttpResponse:
 
     def rows(devices: list) -> list:
         # Only the licences that could go on a device of this page: its products'.
+        # Those with the most cover left first, and the licence the person came to add.
         usable = [
             licence
-            for licence in selectors.licence_list(actor=actor, action=Action.CHANGE).filter(
-                product__in={device.product_id for device in devices}
+            for licence in selectors.licence_choices(
+                actor=actor,
+                products={device.product_id for device in devices},
+                order="-end_date",
+                wanted=wanted,
             )
             if licence_permits(licence, actor=actor, acts=True).assign
         ]
@@ -357,10 +361,14 @@ def renew_with_credits(request: HttpRequest) -> HttpResponse:
     see what it costs (the licence's quantity in credits per term), Renew License."""
     actor = request.actor
     sku = sku_get_by_code(actor=actor, code=request.GET.get("sku", ""))
+    # Those ending first (the ones that need renewing), and the licence asked for by its id.
     renewable = [
         licence
-        for licence in selectors.licence_list(actor=actor, action=Action.CHANGE).filter(
-            product=sku.product_id
+        for licence in selectors.licence_choices(
+            actor=actor,
+            products={sku.product_id},
+            order="end_date",
+            wanted=request.GET.get("licence", ""),
         )
         if licence_permits(licence, actor=actor, acts=True).renew
     ]

@@ -93,3 +93,26 @@ def test_another_companys_licence_id_lists_no_devices(fleet, channel, token_clie
     ] == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
     assert theirs.get(f"/api/v1/devices?licence={fleet.public_id}").json()["items"] == []
     assert [d["name"] for d in theirs.get("/api/v1/devices").json()["items"]] == ["theirs"]
+
+
+def test_add_license_offers_a_bounded_choice_and_the_licence_asked_for(
+    fleet, owner_credits, skus, channel, login, monkeypatch
+):
+    """A company with more licences than a select can hold is offered the ones with the most
+    cover left, and the licence it came to add (Licenses → Add License to a device)."""
+    from entitle.licensing import selectors
+
+    more = [
+        licence_create(
+            actor=owner_credits, sku=skus["DCE-1Y"], quantity=1, terms=terms, idempotency_key=k
+        ).licence
+        for terms, k in [(3, "m3"), (2, "m2"), (1, "m1")]
+    ]
+    monkeypatch.setattr(selectors, "CHOICES", 2)
+    owner = login(channel.users["owner"])
+    page = owner.get("/devices/", {"q": "dc-1"}).content.decode()
+    offered = {licence.activation_id for licence in [fleet, *more] if licence.activation_id in page}
+    assert offered == {more[0].activation_id, more[1].activation_id}
+
+    asked = owner.get("/devices/", {"q": "dc-1", "licence": str(more[2].public_id)})
+    assert more[2].activation_id in asked.content.decode()
