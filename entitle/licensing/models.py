@@ -101,6 +101,12 @@ class Device(models.Model):
                 fields=["owner", "product", "host_id"], name="device_host_unique_per_owner"
             )
         ]
+        # The Devices page's default order, for a company (100,000 devices) and for staff:
+        # a page read from the index instead of sorting every device.
+        indexes = [
+            models.Index(fields=["owner", "name", "id"], name="device_owner_name_keyset"),
+            models.Index(fields=["name", "id"], name="device_name_keyset"),
+        ]
 
     def __str__(self) -> str:
         return self.name
