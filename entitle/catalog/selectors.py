@@ -44,6 +44,13 @@ def product_get_by_code(*, actor: Actor, code: str) -> Product:
 
 ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
 
+
+def product_choices() -> list[tuple[str, str]]:
+    """(code, name) of every product, for a list's product filter: the catalog is everyone's
+    to read (`catalog.policy`), and holds a handful of products."""
+    return list(Product.objects.order_by("name").values_list("code", "name"))
+
+
 PRODUCTS = Listing(
     search=lambda text: Q(code__icontains=text) | Q(name__icontains=text),
     search_hint="Product code or name",
@@ -65,7 +72,10 @@ SKUS = Listing(
     default="code",
     filters={
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(product__code=code),
+            choices=product_choices,
         ),
     },
 )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from pydantic import Field
 
 from entitle.catalog.models import Product
+from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
@@ -471,7 +472,6 @@ def _licences_of_po(rows: QuerySet[Licence], number: str) -> QuerySet[Licence]:
 
 LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
 DaysAhead = Annotated[int, Field(ge=0, le=3650)]
-ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
 
 LICENCES = Listing(
     search=_licence_search,
@@ -491,7 +491,10 @@ LICENCES = Listing(
             lambda rows, value: rows.filter(status_q(value, on=timezone.localdate())),
         ),
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(product__code=code),
+            choices=product_choices,
         ),
         "ends_within": Filter(
             "Ends within (days)",
@@ -554,7 +557,10 @@ ENTITLEMENTS = Listing(
     filters={
         "status": Filter("Status", EntitlementStatusChoice, _entitlement_status),
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(row_product_code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(row_product_code=code),
+            choices=product_choices,
         ),
         "ends_within": Filter(
             "Ends within (days)",
@@ -646,7 +652,10 @@ DEVICES = Listing(
     default="name",
     filters={
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(product__code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(product__code=code),
+            choices=product_choices,
         ),
         # "Add License to a device" and "download the new license file": the devices that
         # carry the licence or could (its product's). Only a licence of the devices' own

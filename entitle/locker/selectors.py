@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from pydantic import Field
 
+from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.listing import PRINTABLE, Filter, Listing, Sort
@@ -71,7 +72,6 @@ def ledger_list(*, actor: Actor, sku_code: str | None = None) -> QuerySet[Ledger
 # --- The lists: Digital Vouchers, the locker's balances and its ledger (portal, API, CSV).
 
 SkuCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_.]+$")]
-ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
 PoNumber = Annotated[str, Field(max_length=64, pattern=PRINTABLE)]
 
 
@@ -115,7 +115,10 @@ VOUCHERS = Listing(
             choices=Voucher.Status.choices,
         ),
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(sku__product__code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(sku__product__code=code),
+            choices=product_choices,
         ),
         "sku": Filter("SKU", SkuCode, lambda rows, code: rows.filter(sku__code__iexact=code)),
         "po": Filter(
@@ -140,7 +143,10 @@ BALANCES = Listing(
     default="product",
     filters={
         "product": Filter(
-            "Product", ProductCode, lambda rows, code: rows.filter(sku__product__code=code)
+            "Product",
+            ProductCode,
+            lambda rows, code: rows.filter(sku__product__code=code),
+            choices=product_choices,
         ),
     },
 )

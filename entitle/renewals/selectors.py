@@ -14,6 +14,7 @@ from pydantic import Field
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
+from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
@@ -243,7 +244,6 @@ def _partner_search(text: str) -> Q:
 
 # An ISO code; blank (any country) as the API always took it.
 CountryCode = Annotated[str, Field(max_length=2, pattern=r"^([A-Za-z]{2})?$")]
-ProductCode = Annotated[str, Field(max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")]
 
 PARTNERS = Listing(
     search=_partner_search,
@@ -262,7 +262,10 @@ PARTNERS = Listing(
             ),
         ),
         "product": Filter(
-            "Sells", ProductCode, lambda rows, code: rows.filter(products__code=code)
+            "Sells",
+            ProductCode,
+            lambda rows, code: rows.filter(products__code=code),
+            choices=product_choices,
         ),
     },
 )

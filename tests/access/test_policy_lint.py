@@ -38,6 +38,9 @@ REASONED_EXCEPTIONS = {
         "the licence a Subscription ID paid for, by its unique index; the reader's own "
         "annotation of the Subscription IDs it may see decides whether it is found"
     ),
+    ("entitle/catalog/selectors.py", "product_choices"): (
+        "the catalog's product names for a filter: everyone signed in reads the catalog"
+    ),
     ("entitle/licensing/selectors.py", "status_q"): (
         "the catalog's warning and grace days, to compare the reader's own licences with"
     ),

@@ -126,6 +126,8 @@ def test_the_licenses_page_pages_and_sorts(six_licences, channel, login):
     assert six_licences[5].activation_id in page
     assert six_licences[0].activation_id not in page
     assert "Next page" in page
+    # The product filter offers the catalog's products by name.
+    assert '<option value="dce">Data Center Expert</option>' in page
 
     last = owner.get("/licences/", {"limit": 3, "sort": "-quantity", "ends_within": 380})
     assert "Next page" not in last.content.decode()

@@ -84,3 +84,11 @@ window.addEventListener("pageshow", (event) => {
     });
   });
 });
+
+// On a phone, a list's search and filters start folded (the rows come first), unless they
+// are in use; on wider screens they stay open.
+if (window.matchMedia("(max-width: 559px)").matches) {
+  document.querySelectorAll("details.list-controls-box[data-filtered='0']").forEach((box) => {
+    box.removeAttribute("open");
+  });
+}
