@@ -8,7 +8,8 @@ licences over 50,000 companies, each with an administrator; one big company with
 licences, half of them on devices; one distributor, purchasing entity of 100,000 fulfilled
 POs (lines, entitlements, vouchers redeemed into lockers, ledger entries); the audit trail of
 all of it — COPY for the volume, the services for the accounts people sign in with. `--scale`
-shrinks everything (0.01 for a quick run); `--reuse` keeps a database loaded before.
+shrinks everything (0.01 for a quick run); `--reuse` keeps a database loaded before (and
+migrates it).
 
 Then, in this process, with Django's test Client against that database (DEBUG off), it signs
 in as the big company's administrator, the distributor's administrator and vendor staff (a
@@ -514,6 +515,11 @@ def main() -> None:
     if args.csv_child:
         csv_child()
         return
+    if args.reuse:
+        # The database loaded before, brought up to the code's migrations (new indexes).
+        subprocess.run(
+            [sys.executable, "-m", "entitle.cli", "migrate", "-v0"], env=env(), check=True
+        )
     setup_django()
     if not args.reuse:
         seconds = load(args.scale)
