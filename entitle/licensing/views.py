@@ -244,13 +244,18 @@ def device_list(request: HttpRequest) -> HttpResponse:
             on_device = {str(binding.licence.public_id) for binding in device.visible_bindings}
             candidates = [lic for lic in usable if can_go_on(lic, device, on_device)]
             preselect = wanted if any(str(lic.public_id) == wanted for lic in candidates) else ""
+            # Collapsed, but for the device asked for, or those carrying the licence or that
+            # could take it. Only an open device gets its "Add License" choice: fifty selects
+            # of fifty licences each made the page for a large fleet slow to draw; the others
+            # link to the same page with theirs open.
+            is_open = str(device.public_id) == opened or wanted in on_device or bool(preselect)
+            assign = (
+                AssignForm(licences=candidates, initial={"licence": preselect}) if is_open else None
+            )
+            expand = request.GET.copy()
+            expand["device"] = str(device.public_id)
             shown.append(
-                (
-                    device,
-                    AssignForm(licences=candidates, initial={"licence": preselect}),
-                    # Collapsed, but for the device asked for, or those carrying the licence.
-                    str(device.public_id) == opened or wanted in on_device or bool(preselect),
-                )
+                (device, assign, is_open, f"?{expand.urlencode()}#device-{device.public_id}")
             )
         return shown
 

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from entitle.core.actor import Actor
+from entitle.licensing.models import Device
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 
@@ -110,9 +111,29 @@ def test_add_license_offers_a_bounded_choice_and_the_licence_asked_for(
     ]
     monkeypatch.setattr(selectors, "CHOICES", 2)
     owner = login(channel.users["owner"])
-    page = owner.get("/devices/", {"q": "dc-1"}).content.decode()
+    dc1 = Device.objects.get(name="dc-1")
+    page = owner.get("/devices/", {"q": "dc-1", "device": str(dc1.public_id)}).content.decode()
     offered = {licence.activation_id for licence in [fleet, *more] if licence.activation_id in page}
     assert offered == {more[0].activation_id, more[1].activation_id}
 
     asked = owner.get("/devices/", {"q": "dc-1", "licence": str(more[2].public_id)})
+    # The licence asked for opens the devices it can go on, with it chosen.
     assert more[2].activation_id in asked.content.decode()
+
+
+def test_only_an_open_device_draws_its_add_license_choice(
+    fleet, owner_credits, skus, channel, login
+):
+    """A closed device links to the page with it open, where its choice is drawn (a fleet's
+    page does not draw fifty selects of fifty licences)."""
+    spare = licence_create(
+        actor=owner_credits, sku=skus["DCE-1Y"], quantity=1, terms=1, idempotency_key="spare"
+    ).licence
+    owner = login(channel.users["owner"])
+    page = owner.get("/devices/", {"limit": 2, "q": "dc"}).content.decode()
+    assert 'id="assign-' not in page
+    dc1 = Device.objects.get(name="dc-1")
+    assert f"device={dc1.public_id}" in page
+    opened = owner.get("/devices/", {"limit": 2, "q": "dc", "device": str(dc1.public_id)})
+    assert opened.content.decode().count('id="assign-') == 1
+    assert spare.activation_id in opened.content.decode()

@@ -144,11 +144,13 @@ def test_add_license_chooses_nothing_and_offers_only_what_fits(owner_credits, sk
     first = make(owner_credits, skus, key="a1")
     second = make(owner_credits, skus, key="a2")
     one = device_register(actor=owner_credits, product=first.product, name="one", host_id="1")
-    device_register(actor=owner_credits, product=first.product, name="two", host_id="2")
+    two = device_register(actor=owner_credits, product=first.product, name="two", host_id="2")
     licence_assign(
         actor=owner_credits, activation_id=first.activation_id, device_public_id=one.public_id
     )
-    page = login(channel.users["owner"]).get("/devices/").content.decode()
+    # The device opened ("Add a license to this device"), as its choice is drawn only then.
+    owner = login(channel.users["owner"])
+    page = owner.get("/devices/", {"device": str(two.public_id)}).content.decode()
     two = page.split("<strong>two</strong>")[1]
     assert '<option value="" selected>Choose a license</option>' in two
     # Data Center Expert: one licence per device, so the one on "one" is not offered for "two".
