@@ -18,7 +18,7 @@ from entitle.accounts.selectors import company_get, company_list
 from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.errors import NotFound
-from entitle.core.listing import Filter, Listing, Sort
+from entitle.core.listing import Filter, Listing, Sort, choice_filter
 from entitle.core.policy import Action, require_vendor_staff
 from entitle.licensing.models import Device, Licence, SigningKey
 from entitle.licensing.selectors import LICENCES, device_list, licence_get, licence_list
@@ -232,12 +232,7 @@ PEOPLE = Listing(
     },
     default="name",
     filters={
-        "role": Filter(
-            "Role",
-            Literal[tuple(User.Role.values)],  # type: ignore[misc]
-            lambda rows, role: rows.filter(role=role),
-            choices=User.Role.choices,
-        ),
+        "role": choice_filter("Role", User.Role, "role"),
         "active": Filter(
             "Active",
             Literal["yes", "no"],
@@ -261,17 +256,13 @@ ORDERS = Listing(
     },
     default="-recorded",
     filters={
-        "status": Filter(
+        "status": choice_filter(
             "Status",
-            Literal[tuple(PurchaseOrder.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=[("recorded", "Awaiting fulfilment"), ("fulfilled", "Fulfilled")],
+            PurchaseOrder.Status,
+            "status",
+            labels=[("recorded", "Awaiting fulfilment"), ("fulfilled", "Fulfilled")],
         ),
-        "channel": Filter(
-            "Channel",
-            Literal[tuple(PurchaseOrder.Channel.values)],  # type: ignore[misc]
-            lambda rows, channel: rows.filter(channel=channel),
-        ),
+        "channel": choice_filter("Channel", PurchaseOrder.Channel, "channel"),
         "purchaser": _of_company("purchasing_entity", "Purchasing entity (company #)"),
         "owner": _of_company("owner", "Owner (company #)"),
     },
@@ -287,11 +278,7 @@ VOUCHERS = Listing(
     },
     default="-issued",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(Voucher.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-        ),
+        "status": choice_filter("Status", Voucher.Status, "status"),
         "sku": Filter("SKU", CatalogCode, lambda rows, code: rows.filter(sku__code=code)),
         "purchaser": _of_company("line__po__purchasing_entity", "Purchasing entity (company #)"),
     },

@@ -32,7 +32,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from django.core.exceptions import ValidationError as FieldValueInvalid
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Choices, Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja import Schema
@@ -96,6 +96,23 @@ class Filter:
         if base is date:
             return "date"
         return "text"
+
+
+def choice_filter(
+    label: str,
+    choices: type[Choices],
+    field: str,
+    *,
+    labels: Sequence[tuple[str, str]] | None = None,
+) -> Filter:
+    """A filter on a column of `choices`: its values are the parameter's type (documented in
+    OpenAPI), its labels (or `labels`) the portal's options."""
+    return Filter(
+        label,
+        Literal[tuple(choices.values)],  # type: ignore[misc]
+        lambda rows, value: rows.filter(**{field: value}),
+        choices=labels if labels is not None else choices.choices,
+    )
 
 
 @dataclass(frozen=True)

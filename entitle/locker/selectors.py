@@ -1,7 +1,7 @@
 from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -10,7 +10,7 @@ from pydantic import Field
 from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import codes
 from entitle.core.actor import Actor
-from entitle.core.listing import PRINTABLE, Filter, Listing, Sort
+from entitle.core.listing import PRINTABLE, Filter, Listing, Sort, choice_filter
 from entitle.core.policy import Action, with_field_groups
 from entitle.core.units import cents
 from entitle.locker.errors import VoucherNotFound
@@ -108,12 +108,7 @@ VOUCHERS = Listing(
     },
     default="-issued",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(Voucher.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=Voucher.Status.choices,
-        ),
+        "status": choice_filter("Status", Voucher.Status, "status"),
         "product": Filter(
             "Product",
             ProductCode,
@@ -159,12 +154,7 @@ LEDGER = Listing(
     default="-when",
     filters={
         "sku": Filter("SKU", SkuCode, lambda rows, code: rows.filter(locker__sku__code=code)),
-        "kind": Filter(
-            "What",
-            Literal[tuple(LedgerEntry.Kind.values)],  # type: ignore[misc]
-            lambda rows, kind: rows.filter(kind=kind),
-            choices=LedgerEntry.Kind.choices,
-        ),
+        "kind": choice_filter("What", LedgerEntry.Kind, "kind"),
         "since": Filter("From", date, lambda rows, day: rows.filter(created_at__gte=_day(day))),
         "until": Filter(
             "To", date, lambda rows, day: rows.filter(created_at__lte=_day(day, end=True))

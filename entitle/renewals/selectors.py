@@ -5,7 +5,7 @@ NotFound, exactly like what does not exist."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db.models import Aggregate, CharField, Exists, OuterRef, Q, QuerySet, Subquery
@@ -18,7 +18,7 @@ from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
-from entitle.core.listing import Filter, Listing, Sort
+from entitle.core.listing import Filter, Listing, Sort, choice_filter
 from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.models import ConsumptionRecord, Licence
@@ -124,18 +124,8 @@ RENEWAL_REQUESTS = Listing(
     sorts={"sent": Sort("Sent", "created_at"), "end": Sort("End date", "end_date")},
     default="-sent",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(RenewalRequest.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=RenewalRequest.Status.choices,
-        ),
-        "kind": Filter(
-            "Kind",
-            Literal[tuple(RenewalKind.values)],  # type: ignore[misc]
-            lambda rows, kind: rows.filter(kind=kind),
-            choices=RenewalKind.choices,
-        ),
+        "status": choice_filter("Status", RenewalRequest.Status, "status"),
+        "kind": choice_filter("Kind", RenewalKind, "kind"),
     },
 )
 
@@ -145,12 +135,7 @@ SHOP_ORDERS = Listing(
     sorts={"placed": Sort("Placed", "placed_at")},
     default="-placed",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(ShopOrder.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=ShopOrder.Status.choices,
-        ),
+        "status": choice_filter("Status", ShopOrder.Status, "status"),
     },
 )
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from entitle.core import codes
 from entitle.core.actor import Actor
-from entitle.core.listing import Filter, Listing, Sort
+from entitle.core.listing import Filter, Listing, Sort, choice_filter
 from entitle.core.policy import Action
 from entitle.sharing.models import Delegation, Transfer
 
@@ -91,18 +91,8 @@ DELEGATIONS = Listing(
             Literal["active", "expired", "revoked"],
             _delegation_state,
         ),
-        "role": Filter(
-            "Access",
-            Literal[tuple(Delegation.Role.values)],  # type: ignore[misc]
-            lambda rows, role: rows.filter(role=role),
-            choices=Delegation.Role.choices,
-        ),
-        "scope": Filter(
-            "What",
-            Literal[tuple(Delegation.Scope.values)],  # type: ignore[misc]
-            lambda rows, scope: rows.filter(scope=scope),
-            choices=Delegation.Scope.choices,
-        ),
+        "role": choice_filter("Access", Delegation.Role, "role"),
+        "scope": choice_filter("What", Delegation.Scope, "scope"),
     },
 )
 
@@ -117,12 +107,7 @@ TRANSFERS = Listing(
     sorts={"proposed": Sort("Offered", "proposed_at")},
     default="-proposed",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(Transfer.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=Transfer.Status.choices,
-        ),
+        "status": choice_filter("Status", Transfer.Status, "status"),
         "direction": Filter(
             "Direction",
             Literal["offered", "received"],

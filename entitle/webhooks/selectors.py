@@ -4,7 +4,7 @@ from typing import Literal, get_args
 from django.db.models import Q, QuerySet
 
 from entitle.core.actor import Actor
-from entitle.core.listing import Filter, Listing, Sort
+from entitle.core.listing import Filter, Listing, Sort, choice_filter
 from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.webhooks import catalogue
 from entitle.webhooks.errors import DeliveryNotFound, EndpointNotFound
@@ -69,11 +69,7 @@ ENDPOINTS = Listing(
     sorts={"created": Sort("Created", "created_at"), "url": Sort("URL", "url")},
     default="-created",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(Endpoint.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-        ),
+        "status": choice_filter("Status", Endpoint.Status, "status"),
     },
 )
 
@@ -83,12 +79,7 @@ DELIVERIES = Listing(
     sorts={"created": Sort("Created", "created_at")},
     default="-created",
     filters={
-        "status": Filter(
-            "Status",
-            Literal[tuple(Delivery.Status.values)],  # type: ignore[misc]
-            lambda rows, status: rows.filter(status=status),
-            choices=Delivery.Status.choices,
-        ),
+        "status": choice_filter("Status", Delivery.Status, "status"),
         "event_type": Filter(
             "Event",
             EventName,
