@@ -26,7 +26,7 @@ import binascii
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError as FieldValueInvalid
 from django.db.models import Choices, Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, ValidationError, create_model
 
@@ -113,6 +114,20 @@ def choice_filter(
         lambda rows, value: rows.filter(**{field: value}),
         choices=labels if labels is not None else choices.choices,
     )
+
+
+DaysAhead = Annotated[int, Field(ge=0, le=3650)]
+
+
+def ends_within(field: str) -> Filter:
+    """Rows whose `field` (a first day not covered) falls in the next N days, today excluded:
+    what ends soon, not what has ended."""
+
+    def apply(rows: QuerySet, days: int) -> QuerySet:
+        today = timezone.localdate()
+        return rows.filter(**{f"{field}__gt": today, f"{field}__lte": today + timedelta(days=days)})
+
+    return Filter("Ends within (days)", DaysAhead, apply)
 
 
 @dataclass(frozen=True)

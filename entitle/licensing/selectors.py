@@ -27,7 +27,7 @@ from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
-from entitle.core.listing import PRINTABLE, Filter, Listing, Sort
+from entitle.core.listing import PRINTABLE, Filter, Listing, Sort, ends_within
 from entitle.core.models import AuditEvent
 from entitle.core.policy import Action, RestrictedPrefetch, permitted, visible_ids
 from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
@@ -471,7 +471,6 @@ def _licences_of_po(rows: QuerySet[Licence], number: str) -> QuerySet[Licence]:
 
 
 LicenceStatusChoice = Literal[tuple(status.value for status in LicenceStatus)]  # type: ignore[misc]
-DaysAhead = Annotated[int, Field(ge=0, le=3650)]
 
 LICENCES = Listing(
     search=_licence_search,
@@ -496,14 +495,7 @@ LICENCES = Listing(
             lambda rows, code: rows.filter(product__code=code),
             choices=product_choices,
         ),
-        "ends_within": Filter(
-            "Ends within (days)",
-            DaysAhead,
-            lambda rows, days: rows.filter(
-                end_date__gt=timezone.localdate(),
-                end_date__lte=timezone.localdate() + timedelta(days=days),
-            ),
-        ),
+        "ends_within": ends_within("end_date"),
         "po": Filter(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],
@@ -562,14 +554,7 @@ ENTITLEMENTS = Listing(
             lambda rows, code: rows.filter(row_product_code=code),
             choices=product_choices,
         ),
-        "ends_within": Filter(
-            "Ends within (days)",
-            DaysAhead,
-            lambda rows, days: rows.filter(
-                row_end__gt=timezone.localdate(),
-                row_end__lte=timezone.localdate() + timedelta(days=days),
-            ),
-        ),
+        "ends_within": ends_within("row_end"),
         "po": Filter(
             "PO number",
             Annotated[str, Field(max_length=64, pattern=PRINTABLE)],

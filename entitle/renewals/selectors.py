@@ -18,7 +18,7 @@ from entitle.catalog.selectors import ProductCode, product_choices
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
-from entitle.core.listing import Filter, Listing, Sort, choice_filter
+from entitle.core.listing import Filter, Listing, Sort, choice_filter, ends_within
 from entitle.core.policy import Action, RestrictedPrefetch
 from entitle.licensing.arithmetic import LicenceStatus, StatusAt, status_at
 from entitle.licensing.models import ConsumptionRecord, Licence
@@ -537,8 +537,6 @@ def sold_expiries(*, actor: Actor) -> list[EntitlementRow]:
     return [sold_expiry(row) for row in rows]
 
 
-DaysAhead = Annotated[int, Field(ge=0, le=3650)]
-
 SOLD_EXPIRIES = Listing(
     sorts={
         "end": Sort("Valid through", "end_date"),
@@ -547,13 +545,7 @@ SOLD_EXPIRIES = Listing(
     },
     default="end",
     filters={
-        "ends_within": Filter(
-            "Ends within (days)",
-            DaysAhead,
-            lambda rows, days: rows.filter(
-                end_date__gt=_today(), end_date__lte=_today() + timedelta(days=days)
-            ),
-        ),
+        "ends_within": ends_within("end_date"),
     },
 )
 
