@@ -67,10 +67,15 @@ def _json(value: Mapping[str, Any], *, sort_keys: bool = False) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _encoded_header(kid: str, typ: str) -> str:
+    # A signer uses a handful of (kid, typ) pairs: a server signs thousands of answers a second.
+    return b64url_encode(_json({"alg": "EdDSA", "kid": kid, "typ": typ}))
+
+
 def sign(claims: Mapping[str, Any], *, key: Ed25519PrivateKey, kid: str, typ: str) -> str:
     """A compact JWS over `claims` (compact JSON, keys sorted), header `alg`, `kid`, `typ`."""
-    header = {"alg": "EdDSA", "kid": kid, "typ": typ}
-    signing_input = f"{b64url_encode(_json(header))}.{b64url_encode(_json(claims, sort_keys=True))}"
+    signing_input = f"{_encoded_header(kid, typ)}.{b64url_encode(_json(claims, sort_keys=True))}"
     signature = key.sign(signing_input.encode("ascii"))
     return f"{signing_input}.{b64url_encode(signature)}"
 

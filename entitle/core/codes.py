@@ -44,6 +44,9 @@ for _ in range(LENGTH - 1):
 _INVERSE_OF_LAST = next(x for x in range(1, 32) if _gf_mul(x, _WEIGHTS[-1]) == 1)
 # value × weight for every position and letter, so that checking a code is table look-ups.
 _TERM = [[_gf_mul(value, weight) for value in range(32)] for weight in _WEIGHTS]
+# The same by letter: a product's every validation checks its key (`is_well_formed`).
+_TERM_OF_LETTER = [{ch: terms[value] for ch, value in _VALUE.items()} for terms in _TERM]
+_SEPARATORS = str.maketrans("", "", " -\t\n")
 _TIMES_INVERSE = [_gf_mul(value, _INVERSE_OF_LAST) for value in range(32)]
 
 
@@ -80,11 +83,16 @@ def normalize(text: str) -> str:
 
     Case, spaces and dashes do not matter.
     """
-    compact = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n")
-    if len(compact) != LENGTH or any(ch not in _VALUE for ch in compact):
+    compact = (text or "").upper().translate(_SEPARATORS)
+    if len(compact) != LENGTH:
         raise CodeTypo(text)
-    values = [_VALUE[ch] for ch in compact]
-    if _weighted_sum(values) != 0:
+    total = 0
+    try:
+        for terms, ch in zip(_TERM_OF_LETTER, compact, strict=True):
+            total ^= terms[ch]
+    except KeyError:  # a letter codes never use
+        raise CodeTypo(text) from None
+    if total != 0:
         raise CodeTypo(text)
     return group(compact)
 

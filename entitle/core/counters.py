@@ -11,9 +11,10 @@ from collections import Counter
 from datetime import date
 
 from django.core.cache import caches
-from django.utils import timezone
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
+
+from entitle.core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _key(name: str, day: date) -> str:
 def bump(name: str, *, on: date | None = None) -> None:
     """Add one to the counter `name` of today (or `on`)."""
     global _flushed_at
-    key = _key(name, on or timezone.localdate())
+    key = _key(name, on or clock.today())
     with _lock:
         _pending[key] += 1
         due = time.monotonic() - _flushed_at >= FLUSH_SECONDS
