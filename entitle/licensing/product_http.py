@@ -20,6 +20,7 @@ from entitle.core.errors import (
 )
 from entitle.core.fields import INT32_MAX
 from entitle.licensing.services.product import (
+    RATE_WINDOW_SECONDS,
     Answer,
     ProductRequest,
     airgap_activate,
@@ -35,7 +36,6 @@ MAX_BODY = 8 * 1024
 VALIDATIONS = "validations"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_IN_FILE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-RATE_WINDOW_SECONDS = 60
 
 
 # The API's own errors (entitle.core.errors), with the product endpoints' messages.

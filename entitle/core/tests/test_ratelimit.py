@@ -60,3 +60,30 @@ def test_several_limits_in_one_count(db, settings, backend):
         [key] = client.keys("*address:x*")
         assert 0 < client.ttl(key) <= 61
     caches["default"].clear()
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_count_overlapping_a_block_is_judged_when_the_block_is_left(db, settings, backend):
+    """hit_all_during: the block runs, then the verdict; a block that fails counts its attempt
+    and leaves the cache's connections fit for the next count (no answer left unread)."""
+    settings.CACHES = {"default": BACKENDS[backend]}
+    if backend == "database":
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    ran = []
+    with ratelimit.hit_all_during({"key:a": 1}, window_seconds=60):
+        ran.append(1)
+    with pytest.raises(RateLimited), ratelimit.hit_all_during({"key:a": 1}, window_seconds=60):
+        ran.append(2)
+    assert ran == [1, 2]
+    for _ in range(3):
+        with (
+            pytest.raises(ZeroDivisionError),
+            ratelimit.hit_all_during({"key:b": 10}, window_seconds=60),
+        ):
+            1 / 0  # noqa: B018
+    assert ratelimit.count("key:b", window_seconds=60) == 4
+    assert ratelimit.count("other", window_seconds=60) == 1
+    caches["default"].clear()

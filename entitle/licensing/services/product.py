@@ -10,17 +10,16 @@ credential, so these look-ups are the authentication step and cannot start from 
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.utils import timezone
 from entitle_client import airgap, jws
 from entitle_client.ids import normalize_activation_id, normalize_host_id
 
-from entitle.core import codes, ratelimit, routing
+from entitle.core import clock, codes, ratelimit, routing
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.policy import Action
@@ -55,6 +54,8 @@ class ProductRequest:
     installation_key: str = ""
     serial: int | None = None
     proof: str = ""
+    # The day the answer is about, read once for the request.
+    today: date = field(default_factory=clock.today)
 
     @classmethod
     def of(cls, *, activation_id: str, host_id: str, nonce: str | None = None, **more):
@@ -107,11 +108,11 @@ def facts_of(licence: Licence, binding: Binding | None = None) -> Facts:
     )
 
 
-def status_of(facts: Facts):
+def status_of(facts: Facts, on: date):
     return status_at(
         start=facts.start,
         end=facts.end,
-        on=timezone.localdate(),
+        on=on,
         warn_days=facts.warn_days,
         grace_days=facts.grace_days,
         suspended=facts.suspended,
@@ -138,7 +139,7 @@ def answer_claims(request: ProductRequest, code: str | None, facts: Facts | None
         "serial": None,
     }
     if facts is not None:
-        at = status_of(facts)
+        at = status_of(facts, request.today)
         code = code or CODE_OF_STATUS[at.status]
         claims.update(
             code=code,
@@ -159,12 +160,20 @@ def _signed(claims: dict, licence_text: str | None = None, *, kid: str | None = 
     return Answer(token, claims, licence_text)
 
 
-def _limit(request: ProductRequest) -> None:
-    """Per Activation ID (whatever it is) and per client address, in one round trip."""
+RATE_WINDOW_SECONDS = 60
+RATE_MESSAGE = "Too many requests. Please wait a minute."
+
+
+def _limits(request: ProductRequest) -> dict[str, int]:
+    """Per Activation ID (whatever it is) and per client address, counted in one round trip."""
     limits = {f"product:{request.activation_id[:64]}": settings.ENTITLE["PRODUCT_RATE"]}
     if request.address:
         limits[f"product-address:{request.address}"] = settings.ENTITLE["PRODUCT_RATE_ADDRESS"]
-    ratelimit.hit_all(limits, window_seconds=60, message="Too many requests. Please wait a minute.")
+    return limits
+
+
+def _limit(request: ProductRequest) -> None:
+    ratelimit.hit_all(_limits(request), window_seconds=RATE_WINDOW_SECONDS, message=RATE_MESSAGE)
 
 
 # --- Validate: the hot path, one query, one signature. ---
@@ -204,19 +213,21 @@ def _validation_row(host_id: str, activation: str, using: str) -> tuple | None:
         return cursor.fetchone()
 
 
-def lease_due(lease_days: int, lease_until: date | None) -> bool:
+def lease_due(lease_days: int, lease_until: date | None, today: date) -> bool:
     """A lease is renewed once less than half of it is left (or there is none yet)."""
     if not lease_days:
         return False
-    return lease_until is None or 2 * (lease_until - timezone.localdate()).days < lease_days
+    return lease_until is None or 2 * (lease_until - today).days < lease_days
 
 
 def _validation_row_routed(host_id: str, activation: str) -> tuple | None:
     """The row from the replica if there is one (entitle/core/routing.py). An answer that says
     no — an unknown key, a host not bound, a binding ended — may be a change not replayed yet
     (an activation a moment ago): the primary has the last word on it."""
-    with routing.replica_reads():
-        using = routing.read_alias()
+    using = DEFAULT_DB_ALIAS
+    if routing.replica_alias():
+        with routing.replica_reads():
+            using = routing.read_alias()
     row = _validation_row(host_id, activation, using)
     if using != DEFAULT_DB_ALIAS and (row is None or row[6] is None or row[7]):
         row = _validation_row(host_id, activation, DEFAULT_DB_ALIAS)
@@ -227,12 +238,15 @@ def product_validate(request: ProductRequest) -> Answer:
     """Is this licence valid on this host right now? One indexed query, one signature; a write
     only when the lease is renewed (on the primary, under the licence's lock), a second read
     only when the product's file is outdated."""
-    _limit(request)
-    row = (
-        _validation_row_routed(request.host_id, request.activation_id)
-        if request.well_formed_key
-        else None
-    )
+    # The rate limit's round trip overlaps the look-up (a read), and its verdict comes first.
+    with ratelimit.hit_all_during(
+        _limits(request), window_seconds=RATE_WINDOW_SECONDS, message=RATE_MESSAGE
+    ):
+        row = (
+            _validation_row_routed(request.host_id, request.activation_id)
+            if request.well_formed_key
+            else None
+        )
     if row is None:
         return _signed(answer_claims(request, None, None))
     start, end, suspended, warn, grace, lease_days, binding_id, ended, lease, serial, kid = row
@@ -242,8 +256,8 @@ def product_validate(request: ProductRequest) -> Answer:
     if ended:
         return _signed(answer_claims(request, "DEACTIVATED", facts), kid=kid)
     text = None
-    if status_of(facts).may_run and lease_due(lease_days, lease):
-        text, facts = _renew_lease(binding_id)
+    if status_of(facts, request.today).may_run and lease_due(lease_days, lease, request.today):
+        text, facts = _renew_lease(binding_id, request.today)
     elif request.serial is not None and serial is not None and request.serial < serial:
         text = (
             LicenceFile.objects.filter(licence__bindings=binding_id, serial=serial)
@@ -253,7 +267,7 @@ def product_validate(request: ProductRequest) -> Answer:
     return _signed(answer_claims(request, None, facts), text, kid=kid)
 
 
-def _renew_lease(binding_id: int) -> tuple[str | None, Facts]:
+def _renew_lease(binding_id: int, today: date) -> tuple[str | None, Facts]:
     """A new file with a new lease for a live binding of a runnable licence (re-checked under
     the licence's lock: a suspension or deactivation that just committed wins)."""
     with transaction.atomic():
@@ -264,7 +278,7 @@ def _renew_lease(binding_id: int) -> tuple[str | None, Facts]:
             .get(pk=binding.licence_id)
         )
         binding.refresh_from_db()
-        if not binding.is_live or not status_of(facts_of(licence)).may_run:
+        if not binding.is_live or not status_of(facts_of(licence), today).may_run:
             return None, facts_of(licence, binding)
         [file] = issue_files(licence, [binding])
         record(
@@ -305,7 +319,7 @@ def product_activate(
         licence = _locked_licence(request)
         if licence is None:
             return _signed(answer_claims(request, None, None))
-        if not status_of(facts_of(licence)).may_run:
+        if not status_of(facts_of(licence), request.today).may_run:
             return _signed(answer_claims(request, None, facts_of(licence)))
         device = Device.objects.filter(
             owner=licence.owner, product=licence.product, host_id=request.host_id
@@ -318,7 +332,7 @@ def product_activate(
         if (
             live is not None
             and not request_nonce
-            and not lease_due(licence.product.lease_days, live.lease_until)
+            and not lease_due(licence.product.lease_days, live.lease_until, request.today)
         ):
             file = licence.files.filter(device=device, serial=live.file_serial).first()
             return _signed(
