@@ -10,7 +10,7 @@ so both answer byte for byte alike; every other request goes to Django as usual.
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 
-from django.core import signals
+from django.db import close_old_connections
 
 from entitle.licensing import product_http
 
@@ -27,17 +27,19 @@ def _body(environ: dict) -> bytes:
 
 
 def _validate(environ: dict, start_response: Callable) -> list[bytes]:
-    # The signals Django's own handler sends: database connections are recycled as usual.
-    signals.request_started.send(sender=__name__, environ=environ)
-    try:
-        status, headers, body = product_http.respond(
-            "validate",
-            _body(environ),
-            environ.get("CONTENT_TYPE", ""),
-            environ.get("REMOTE_ADDR", ""),
-        )
-    finally:
-        signals.request_finished.send(sender=__name__)
+    # Django's handler sends request_started and request_finished; their receivers recycle
+    # database connections (CONN_MAX_AGE, a connection left broken) at both ends, reset the
+    # DEBUG query log, close caches and reset the URLconf. This request needs only the
+    # recycling, and once, before its query, is enough. Called directly: dispatching the two
+    # signals cost a fifth of the request. (Tests that keep a transaction open across the call
+    # replace it, as Django's test client disconnects that receiver.)
+    close_old_connections()
+    status, headers, body = product_http.respond(
+        "validate",
+        _body(environ),
+        environ.get("CONTENT_TYPE", ""),
+        environ.get("REMOTE_ADDR", ""),
+    )
     start_response(
         f"{status} {HTTPStatus(status).phrase}",
         [*headers, ("Content-Length", str(len(body)))],

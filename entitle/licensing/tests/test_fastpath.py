@@ -8,6 +8,7 @@ both answers must have the same status, headers and body — signature and issue
 
 import io
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,11 +17,13 @@ import pytest
 import time_machine
 from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from config.wsgi import application
+from entitle.core import codes
+from entitle.licensing import fastpath
 from entitle.licensing.services.devices import binding_deactivate, device_register, licence_assign
 from entitle.licensing.services.licences import licence_create, licence_suspend
 from entitle.licensing.services.product import ProductRequest, product_activate
@@ -30,7 +33,9 @@ ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
+def _keep_the_test_connection(monkeypatch):
+    # The fast path recycles connections itself, before its query.
+    monkeypatch.setattr(fastpath, "close_old_connections", lambda: None)
     # As Django's test client does: the test's transaction must survive the request's end.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
@@ -262,3 +267,18 @@ def test_other_requests_go_to_django(db):
     status = []
     body = b"".join(application(environ, lambda s, h: status.append(s)))
     assert status == ["200 OK"] and "keys" in json.loads(body)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_past_its_age_is_replaced_before_the_query(monkeypatch):
+    """The fast path skips Django's request signals but not their work: a server's database
+    connection older than CONN_MAX_AGE (or left broken) is replaced before the next query."""
+    monkeypatch.setattr(fastpath, "close_old_connections", close_old_connections)
+    connection.ensure_connection()
+    old = connection.connection
+    connection.close_at = time.monotonic() - 1
+    body = json.dumps({"activation_id": codes.generate(), "host_id": "HOST-1"}).encode()
+    status, _, answer = through_wsgi("/api/v1/product/validate", body, "application/json")
+    claims = jwt.decode(json.loads(answer)["token"], options={"verify_signature": False})
+    assert status == 200 and claims["code"] == "NOT_FOUND"
+    assert connection.connection is not None and connection.connection is not old
