@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -192,9 +192,16 @@ def endpoint_actor(endpoint: Endpoint) -> Actor | None:
     return Actor(user=creator, company=endpoint.company, scopes=frozenset())
 
 
+# Written out: every committed change asks it, and building the ORM's EXISTS query cost a tenth
+# of a licence creation's time (bench/consume.py); the table name comes from the model.
+_IN_USE_SQL = f"SELECT EXISTS (SELECT 1 FROM {Endpoint._meta.db_table} WHERE status = %s)"  # noqa: S608
+
+
 def webhooks_in_use() -> bool:
     """Whether any endpoint listens at all (asked once a change has committed)."""
-    return Endpoint.objects.filter(status=Endpoint.Status.ACTIVE).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(_IN_USE_SQL, [Endpoint.Status.ACTIVE.value])
+        return cursor.fetchone()[0]
 
 
 def _envelope(event_type: str, at: datetime, data: dict) -> dict:
