@@ -510,16 +510,18 @@ LICENCES = Listing(
 
 def _entitlement_search(text: str) -> Q:
     """What every reader of a row sees in it: its product and SKU as shown (the licence's, once
-    its credits went into one), the PO number, the Subscription ID."""
-    found = (
-        Q(row_product__icontains=text)
-        | Q(row_sku__iexact=text)
-        | Q(row_po_number__iexact=text.strip())
-    )
+    its credits went into one), the PO number, the Subscription ID. A Subscription ID typed
+    whole is looked up as one, through its unique column, as the licence search does: compared
+    beside the other fields, every visible row was joined and compared (200 ms for a
+    distributor's 200,000 rows), and a well-formed code is no product, SKU or PO number."""
     try:
-        return found | Q(subscription_id=codes.normalize(text))
+        return Q(subscription_id=codes.normalize(text))
     except codes.CodeTypo:
-        return found
+        return (
+            Q(row_product__icontains=text)
+            | Q(row_sku__iexact=text)
+            | Q(row_po_number__iexact=text.strip())
+        )
 
 
 def _entitlement_status(rows: QuerySet[Entitlement], status: str) -> QuerySet[Entitlement]:
