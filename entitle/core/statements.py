@@ -8,12 +8,40 @@ twice) and then only bind new values. They do what `Model.objects.bulk_create` a
 `select_related(...).filter(...)` do for these shapes, no more: no signals (the project has
 none), no expressions. Every value is a query parameter.
 
+On PostgreSQL they run on a cursor that binds parameters on the server (`_cursor`): a
+statement run again and again is prepared once per connection (`prepare_threshold` in the
+settings) and no value is quoted into the SQL in Python. Django's own queries keep binding on
+the client: Django 5.2 does not keep a query's parameters within the 65,535 that server-side
+binding allows, and `insert` does (in chunks).
+
 Use them only on the measured hot path (bench/consume.py); everywhere else the ORM is clearer.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
+import psycopg
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
+
+# PostgreSQL's limit on one statement's parameters with server-side binding (Django states the
+# limit of the other databases it supports).
+MAX_PARAMETERS = 65_535
+
+
+@contextmanager
+def _cursor() -> Iterator[CursorWrapper]:
+    """Django's cursor on its connection (its errors wrapped as Django's), binding on the server
+    on PostgreSQL — unless queries are being logged (DEBUG, a test counting them): Django's log
+    cannot show a statement bound on the server, so those keep Django's own cursor."""
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    with connection.make_cursor(psycopg.Cursor(connection.connection)) as cursor:
+        yield cursor
 
 
 @cache
@@ -31,16 +59,24 @@ def _insert_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
 
 
 def insert(objs: list[models.Model]) -> None:
-    """INSERT unsaved instances of one model in one statement and set their primary keys."""
+    """INSERT unsaved instances of one model (one statement for up to MAX_PARAMETERS values)
+    and set their primary keys."""
     if not objs:
         return
+    _, fields = _insert_sql(type(objs[0]), 1)
+    per_statement = (connection.features.max_query_params or MAX_PARAMETERS) // len(fields)
+    for start in range(0, len(objs), per_statement):
+        _insert_chunk(objs[start : start + per_statement])
+
+
+def _insert_chunk(objs: list[models.Model]) -> None:
     sql, fields = _insert_sql(type(objs[0]), len(objs))
     params = [
         field.get_db_prep_save(field.pre_save(obj, add=True), connection)
         for obj in objs
         for field in fields
     ]
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
@@ -112,7 +148,7 @@ class Select:
     def all(self, params: list) -> list[models.Model]:
         if self._sql is None:
             self._compile()
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(self._sql, params)
             return [self._build(row) for row in cursor.fetchall()]
 
