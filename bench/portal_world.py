@@ -17,6 +17,7 @@ stay on) and the append-only triggers (COPY only inserts):
   and fulfilled, vouchers issued and redeemed, devices registered and licences assigned.
 """
 
+import importlib
 import json
 import random
 import secrets
@@ -473,4 +474,10 @@ def load(dsn: str, sizes: Sizes, advance: Callable[[int], None]) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                 f"(SELECT greatest(max(id), 1) FROM {table}))"
             )
+        # The Entitlements list's stored rows, as the migration that made them fills them.
+        rows_migration = importlib.import_module(
+            "entitle.orders.migrations.0004_entitlement_list_rows"
+        )
+        conn.execute(rows_migration.FILL)
+        conn.execute(rows_migration.UNFUNDED_ONLY)
         conn.commit()

@@ -26,16 +26,16 @@ BUDGETS = {
     # Token, SKU, the outer SAVEPOINT/RELEASE (BEGIN/COMMIT in use) and the 9 above; plus,
     # when the credits come from a voucher that pays for the first time, the link of its
     # entitlement to the licence and (one voucher paying all) whether its Subscription ID is
-    # free to become the Activation ID.
-    "create": 14,
+    # free to become the Activation ID; and the Entitlements list's rows showing the licence.
+    "create": 15,
     # Token, the delegations the company holds (the sharing grant of the policy), lock the
     # licence (with the policy), claim, locker, entry, vouchers, savepoint, licence update, its
-    # devices (files to re-issue), release, record, fundings, events; plus an entitlement's
-    # first link.
-    "renew": 17,
+    # devices (files to re-issue), the Entitlements list's rows, release, record, fundings,
+    # events; plus an entitlement's first link.
+    "renew": 18,
     # As renew, without the devices (the new quantity waits for "Add License") and without the
     # savepoint.
-    "increase": 14,
+    "increase": 15,
     # Token, claim, the voucher (locked, with what the answer shows), locker, entry, voucher
     # update, a shop order waiting for it, audit events.
     "redeem": 11,

@@ -89,6 +89,21 @@ def condition(model: type[models.Model], actor: Actor, action: Action | str) -> 
     return allowed
 
 
+def through(allowed: models.Q, prefix: str) -> models.Q:
+    """The condition `allowed` on a model, for a row that reaches that model through `prefix`
+    (`"entitlement__"`): a stored copy of a row is readable as the row is. Only for conditions
+    of plain lookups (a condition holding an expression cannot be moved)."""
+    moved = models.Q()
+    moved.connector, moved.negated = allowed.connector, allowed.negated
+    for child in allowed.children:
+        if isinstance(child, models.Q):
+            moved.children.append(through(child, prefix))
+        else:
+            lookup, value = child  # an expression here fails loudly
+            moved.children.append((prefix + lookup, value))
+    return moved
+
+
 def restrict(
     queryset: models.QuerySet[M], actor: Actor, action: Action | str
 ) -> models.QuerySet[M]:

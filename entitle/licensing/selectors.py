@@ -10,7 +10,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -18,7 +17,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from pydantic import Field
 
@@ -38,7 +36,7 @@ from entitle.licensing.errors import (
     NoLicenceFile,
 )
 from entitle.licensing.models import Binding, ConsumptionRecord, Device, Licence, LicenceFile
-from entitle.orders.models import Entitlement
+from entitle.orders.models import Entitlement, EntitlementListRow
 from entitle.orders.policy import po_roles
 
 
@@ -338,48 +336,43 @@ class EntitlementRow:
         return units.valid_through(self.end_date)
 
 
-_LICENCE = "funded__licence__"
+_LICENCE = "licence__"
 
 
-def entitlement_list(*, actor: Actor) -> QuerySet[Entitlement]:
-    """Every entitlement the actor may see: one row per Subscription ID and licence its
-    credits went into — one row per Subscription ID, unless its credits were split between
-    licences (`row_licence` tells those rows apart; 0 before any licence). A role on the PO
-    sees every row of the PO; a delegate, the rows of the licences it was given. Each row
-    carries what it shows as `row_*`: once its credits created, renewed or grew a licence,
-    that licence's product, SKU, quantity and dates (never the whole line's: a licence-scope
-    delegate sees its licence's quantity); before, what was fulfilled."""
-    rows = Entitlement.objects.visible_to(actor, Action.VIEW).annotate(
-        funded=FilteredRelation(
-            "voucher__fundings__consumption",
-            condition=Q(voucher__fundings__consumption__status=ConsumptionRecord.Status.COMPLETED),
-        )
-    )
+def entitlement_list(*, actor: Actor) -> QuerySet[EntitlementListRow]:
+    """Every entitlement row the actor may see: one per Subscription ID and licence its credits
+    went into — one per Subscription ID, unless its credits were split between licences
+    (`row_licence` tells those rows apart; 0 before any licence). A role on the PO sees every
+    row of the PO; a delegate, the rows of the licences it was given. Each row carries what it
+    shows as `row_*`: once its credits created, renewed or grew a licence, that licence's
+    product, SKU, quantity and dates (never the whole line's: a licence-scope delegate sees its
+    licence's quantity); before, what was fulfilled. The rows are stored
+    (`EntitlementListRow`, kept by the services), so a list sorts and pages on an index."""
+    rows = EntitlementListRow.objects.visible_to(actor, Action.VIEW)
     if not actor.is_vendor_staff:
         rows = rows.annotate(
-            on_po=ExpressionWrapper(po_roles(actor, "po__"), output_field=BooleanField())
+            on_po=ExpressionWrapper(
+                po_roles(actor, "entitlement__po__"), output_field=BooleanField()
+            )
         ).filter(
             Q(on_po=True)
-            | Q(**{f"{_LICENCE}isnull": True})
-            | Q(**{f"{_LICENCE}in": visible_ids(Licence, actor, Action.VIEW)})
+            | Q(licence__isnull=True)
+            | Q(licence__in=visible_ids(Licence, actor, Action.VIEW))
         )
-    return (
-        rows.annotate(
-            row_licence=Coalesce(F("funded__licence"), 0),
-            row_product=Coalesce(F(f"{_LICENCE}product__name"), F("sku__product__name")),
-            row_product_code=Coalesce(F(f"{_LICENCE}product__code"), F("sku__product__code")),
-            row_sku=Coalesce(F(f"{_LICENCE}sku__code"), F("sku__code")),
-            row_quantity=Coalesce(F(f"{_LICENCE}quantity"), F("quantity")),
-            row_start=Coalesce(F(f"{_LICENCE}start_date"), F("start_date")),
-            row_end=Coalesce(F(f"{_LICENCE}end_date"), F("end_date")),
-            row_warn_days=F(f"{_LICENCE}product__warn_days"),
-            row_grace_days=F(f"{_LICENCE}product__grace_days"),
-            row_po_number=F("po__po_number"),
-            row_purchaser=F("po__purchasing_entity"),
-            row_reseller=F("po__reseller"),
-        )
-        # One row per entitlement and licence, however many times its credits went into it.
-        .distinct()
+    return rows.annotate(
+        row_licence=F("licence_key"),
+        row_product=F("product_name"),
+        row_product_code=F("product__code"),
+        row_sku=F("sku_code"),
+        row_quantity=F("quantity"),
+        row_start=F("start_date"),
+        row_end=F("end_date"),
+        # Used only once funded: then the product is the licence's.
+        row_warn_days=F("product__warn_days"),
+        row_grace_days=F("product__grace_days"),
+        row_po_number=F("po_number"),
+        row_purchaser=F("entitlement__po__purchasing_entity"),
+        row_reseller=F("entitlement__po__reseller"),
     )
 
 
@@ -547,7 +540,6 @@ ENTITLEMENTS = Listing(
         "po": Sort("PO number", "row_po_number"),
     },
     default="-end",
-    then_by="row_licence",
     filters={
         "status": Filter("Status", EntitlementStatusChoice, _entitlement_status),
         "product": Filter(

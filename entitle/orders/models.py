@@ -146,3 +146,52 @@ class Entitlement(models.Model):
     @property
     def valid_through(self) -> date:
         return units.valid_through(self.end_date)
+
+
+class EntitlementListRow(models.Model):
+    """A row of the Entitlements list, stored: an entitlement and the licence its credits went
+    into (none before they did), with what the row shows — once funded, that licence's product,
+    SKU, quantity and dates; before, what was fulfilled. A list over a partner's or the
+    vendor's 200,000 entitlements pages from an index on what it sorts by, instead of joining
+    and sorting every row (bench/portal.py). Written by the services that change what a row
+    shows: fulfilment, a consumption that funds a licence, a licence's renewal or increase
+    (`entitle.licensing.services.licences`). Readable as its entitlement is."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="+")
+    licence = models.ForeignKey(
+        "licensing.Licence", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The licence's id, 0 for none: one row per entitlement and licence.
+    licence_key = models.BigIntegerField(default=0)
+    subscription_id = models.CharField("Subscription ID", max_length=32)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    product_name = models.CharField(max_length=120)
+    sku_code = models.CharField(max_length=40)
+    quantity = models.PositiveIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    po_number = models.CharField("PO number", max_length=64)
+
+    objects = PolicyManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entitlement", "licence_key"], name="one_list_row_per_licence"
+            )
+        ]
+        # The list's sorts, each with the row id for keyset paging.
+        indexes = [
+            models.Index(fields=[field, "id"], name=f"entitlement_row_{name}")
+            for field, name in (
+                ("end_date", "end"),
+                ("start_date", "start"),
+                ("subscription_id", "subscription"),
+                ("product_name", "product"),
+                ("quantity", "quantity"),
+                ("po_number", "po"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subscription_id

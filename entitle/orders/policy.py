@@ -5,8 +5,8 @@ the owner's delegates', granted by the sharing app)."""
 from django.db.models import Q
 
 from entitle.core.actor import Actor
-from entitle.core.policy import Action, field_group, rule
-from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
+from entitle.core.policy import Action, condition, field_group, rule, through
+from entitle.orders.models import Entitlement, EntitlementListRow, OrderLine, PurchaseOrder
 
 
 def po_roles(actor: Actor, prefix: str = "") -> Q:
@@ -59,3 +59,10 @@ def entitlement_rule(actor: Actor, action: Action) -> Q | None:
     if action is Action.VIEW:
         return po_roles(actor, "po__")
     return None
+
+
+@rule(EntitlementListRow)
+def entitlement_list_row_rule(actor: Actor, action: Action) -> Q | None:
+    # Readable as its entitlement is, grants included (a delegate's).
+    allowed = condition(Entitlement, actor, action)
+    return None if allowed is None else through(allowed, "entitlement__")

@@ -20,7 +20,7 @@ from entitle.core.policy import Action, require_vendor_staff
 from entitle.core.units import has_cents_only
 from entitle.orders.errors import PoDuplicate, PoInvalid
 from entitle.orders.events import PoFulfilled
-from entitle.orders.models import Entitlement, OrderLine, PurchaseOrder
+from entitle.orders.models import Entitlement, EntitlementListRow, OrderLine, PurchaseOrder
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,22 @@ def po_fulfil(*, actor: Actor, public_id) -> PurchaseOrder:
             )
             for line in po.lines.select_related("sku__product")
         ]
+        EntitlementListRow.objects.bulk_create(
+            [
+                EntitlementListRow(
+                    entitlement=entitlement,
+                    subscription_id=entitlement.subscription_id,
+                    product=entitlement.sku.product,
+                    product_name=entitlement.sku.product.name,
+                    sku_code=entitlement.sku.code,
+                    quantity=entitlement.quantity,
+                    start_date=entitlement.start_date,
+                    end_date=entitlement.end_date,
+                    po_number=po.po_number,
+                )
+                for entitlement in entitlements
+            ]
+        )
         before = _po_state(po)
         po.mark_fulfilled(now)
         po.save(update_fields=["status", "fulfilled_at"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
@@ -39,7 +39,7 @@ from entitle.licensing.services.files import issue_files
 from entitle.locker.models import LedgerEntry, Voucher
 from entitle.locker.selectors import credits_of
 from entitle.locker.services import ledger_append, vouchers_paying
-from entitle.orders.models import Entitlement
+from entitle.orders.models import Entitlement, EntitlementListRow, PurchaseOrder
 
 MAX_TERMS = 10
 MAX_QUANTITY = 1_000_000
@@ -284,10 +284,60 @@ def _consume(
 
 
 def _link_entitlements(licence: Licence, shares: Shares) -> None:
-    """The entitlements whose credits first went into this licence now show it."""
-    unlinked = [v.entitlement_id for v, _ in shares if v.entitlement.licence_id is None]
+    """The entitlements whose credits went into this licence now show it: as their first
+    licence, and in the Entitlements list's stored rows (`EntitlementListRow`), which show the
+    licence as it is after this change — every change of a licence's product, SKU, quantity or
+    dates passes here (creation, renewal, increase)."""
+    funding = {v.entitlement_id: v.entitlement for v, _ in shares if v.entitlement_id}
+    unlinked = [pk for pk, entitlement in funding.items() if entitlement.licence_id is None]
     if unlinked:
         Entitlement.objects.filter(pk__in=unlinked, licence__isnull=True).update(licence=licence)
+    table = EntitlementListRow._meta.db_table
+    columns = {
+        "licence_id": licence.pk,
+        "licence_key": licence.pk,
+        "product_id": licence.product_id,
+        "product_name": licence.product.name,
+        "sku_code": licence.sku.code,
+        "quantity": licence.quantity,
+        "start_date": connection.ops.adapt_datefield_value(licence.start_date),
+        "end_date": connection.ops.adapt_datefield_value(licence.end_date),
+    }
+    # This licence's rows; and the row of what was fulfilled, of an entitlement whose credits
+    # went into a licence for the first time, becomes this licence's row. One statement, which
+    # says which entitlements now show the licence (the model's columns; values are bound).
+    first_funded = ""
+    if funding:
+        marks = ", ".join(["%s"] * len(funding))
+        first_funded = f" OR (licence_key = 0 AND entitlement_id IN ({marks}))"
+    sql = (
+        f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in columns)} "  # noqa: S608
+        f"WHERE licence_id = %s{first_funded} RETURNING entitlement_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*columns.values(), licence.pk, *funding])
+        shown = {pk for (pk,) in cursor.fetchall()}
+    # An entitlement whose credits already went into another licence: one more row.
+    EntitlementListRow.objects.bulk_create(
+        [
+            EntitlementListRow(
+                entitlement_id=pk,
+                subscription_id=funding[pk].subscription_id,
+                po_number=PurchaseOrder.objects.values_list("po_number", flat=True).get(
+                    pk=funding[pk].po_id
+                ),
+                licence=licence,
+                licence_key=licence.pk,
+                product=licence.product,
+                product_name=licence.product.name,
+                sku_code=licence.sku.code,
+                quantity=licence.quantity,
+                start_date=licence.start_date,
+                end_date=licence.end_date,
+            )
+            for pk in funding.keys() - shown
+        ]
+    )
 
 
 def licence_create(

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from entitle.licensing.services.licences import licence_create
+from entitle.licensing.services.licences import licence_create, licence_increase, licence_renew
 from entitle.sharing.services import delegation_grant
 
 
@@ -119,3 +119,25 @@ def test_a_licence_scope_delegate_finds_only_its_licence_row(
         "No entitlement matches" in client.get("/entitlements/", {"q": "PCNS-3Y"}).content.decode()
     )
     assert client.get("/entitlements/", {"status": "unused"}).content.decode().count("<code>") == 0
+
+
+def test_a_row_follows_its_licence_through_increase_and_renewal(
+    split, owner_credits, channel, token_client
+):
+    """The list's rows are stored: growing and renewing a licence changes its row (and only
+    its row), whoever reads it."""
+    grown = split[0]
+    licence_increase(
+        actor=owner_credits, activation_id=grown.activation_id, quantity=3, idempotency_key="g"
+    )
+    licence_renew(
+        actor=owner_credits, activation_id=grown.activation_id, terms=1, idempotency_key="r"
+    )
+    grown.refresh_from_db()
+    client = token_client(channel.users["purchasing"])
+    rows = client.get("/api/v1/entitlements?sort=quantity&product=dce").json()["items"]
+    assert [row["quantity"] for row in rows] == [2, 3, 3, 4]
+    ends = {row["quantity"]: row["end_date"] for row in rows}
+    assert len({row["end_date"] for row in rows}) == 2
+    assert [row["end_date"] for row in rows].count(str(grown.end_date)) == 1
+    assert ends[2] == str(split[1].end_date)
