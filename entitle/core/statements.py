@@ -8,7 +8,7 @@ twice) and then only bind new values. They do what `Model.objects.bulk_create` a
 `select_related(...).filter(...)` do for these shapes, no more: no signals (the project has
 none), no expressions. Every value is a query parameter.
 
-On PostgreSQL they run on a cursor that binds parameters on the server (`_cursor`): a
+On PostgreSQL they run on a cursor that binds parameters on the server (`cursor`): a
 statement run again and again is prepared once per connection (`prepare_threshold` in the
 settings) and no value is quoted into the SQL in Python. Django's own queries keep binding on
 the client: Django 5.2 does not keep a query's parameters within the 65,535 that server-side
@@ -31,17 +31,17 @@ MAX_PARAMETERS = 65_535
 
 
 @contextmanager
-def _cursor() -> Iterator[CursorWrapper]:
+def cursor() -> Iterator[CursorWrapper]:
     """Django's cursor on its connection (its errors wrapped as Django's), binding on the server
     on PostgreSQL — unless queries are being logged (DEBUG, a test counting them): Django's log
     cannot show a statement bound on the server, so those keep Django's own cursor."""
     if connection.vendor != "postgresql" or connection.queries_logged:
-        with connection.cursor() as cursor:
-            yield cursor
+        with connection.cursor() as wrapped:
+            yield wrapped
         return
     connection.ensure_connection()
-    with connection.make_cursor(psycopg.Cursor(connection.connection)) as cursor:
-        yield cursor
+    with connection.make_cursor(psycopg.Cursor(connection.connection)) as wrapped:
+        yield wrapped
 
 
 @cache
@@ -76,9 +76,9 @@ def _insert_chunk(objs: list[models.Model]) -> None:
         for obj in objs
         for field in fields
     ]
-    with _cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
+    with cursor() as bound:
+        bound.execute(sql, params)
+        keys = bound.fetchall()
     for obj, (pk,) in zip(objs, keys, strict=True):
         obj.pk = pk
         obj._state.adding = False
@@ -148,9 +148,9 @@ class Select:
     def all(self, params: list) -> list[models.Model]:
         if self._sql is None:
             self._compile()
-        with _cursor() as cursor:
-            cursor.execute(self._sql, params)
-            return [self._build(row) for row in cursor.fetchall()]
+        with cursor() as bound:
+            bound.execute(self._sql, params)
+            return [self._build(row) for row in bound.fetchall()]
 
     def one(self, params: list) -> models.Model | None:
         found = self.all(params)

@@ -93,7 +93,8 @@ MOVE_SQL, CREDIT_SQL, BALANCE_SQL = _locker_sql()
 # The vouchers whose place in the locker's intake, [offset, offset + credits), overlaps a debit.
 PAYING_VOUCHERS = statements.Select(
     Voucher,
-    related=("entitlement",),
+    # The PO too: its number goes into the Entitlements list's rows of a licence they fund.
+    related=("entitlement__po",),
     where="t.redeemed_by_company_id = %s AND t.sku_id = %s AND t.status = %s "
     "AND t.locker_offset_cents < %s AND t.locker_offset_cents + t.credits * 100 > %s",
     order_by="t.locker_offset_cents",

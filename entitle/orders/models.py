@@ -157,14 +157,20 @@ class EntitlementListRow(models.Model):
     shows: fulfilment, a consumption that funds a licence, a licence's renewal or increase
     (`entitle.licensing.services.licences`). Readable as its entitlement is."""
 
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="+")
+    # Looked up through the unique (entitlement, licence_key) index: no index of its own.
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     licence = models.ForeignKey(
         "licensing.Licence", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     # The licence's id, 0 for none: one row per entitlement and licence.
     licence_key = models.BigIntegerField(default=0)
     subscription_id = models.CharField("Subscription ID", max_length=32)
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    # Joined for its code and days, never searched by: no index of its own.
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     product_name = models.CharField(max_length=120)
     sku_code = models.CharField(max_length=40)
     quantity = models.PositiveIntegerField()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
@@ -39,7 +39,7 @@ from entitle.licensing.services.files import issue_files
 from entitle.locker.models import LedgerEntry, Voucher
 from entitle.locker.selectors import credits_of
 from entitle.locker.services import ledger_append, vouchers_paying
-from entitle.orders.models import Entitlement, EntitlementListRow, PurchaseOrder
+from entitle.orders.models import Entitlement, EntitlementListRow
 
 MAX_TERMS = 10
 MAX_QUANTITY = 1_000_000
@@ -293,15 +293,15 @@ def _link_entitlements(licence: Licence, shares: Shares) -> None:
     if unlinked:
         Entitlement.objects.filter(pk__in=unlinked, licence__isnull=True).update(licence=licence)
     table = EntitlementListRow._meta.db_table
-    columns = {
+    shown = {
         "licence_id": licence.pk,
         "licence_key": licence.pk,
         "product_id": licence.product_id,
         "product_name": licence.product.name,
         "sku_code": licence.sku.code,
         "quantity": licence.quantity,
-        "start_date": connection.ops.adapt_datefield_value(licence.start_date),
-        "end_date": connection.ops.adapt_datefield_value(licence.end_date),
+        "start_date": licence.start_date,
+        "end_date": licence.end_date,
     }
     # This licence's rows; and the row of what was fulfilled, of an entitlement whose credits
     # went into a licence for the first time, becomes this licence's row. One statement, which
@@ -311,31 +311,22 @@ def _link_entitlements(licence: Licence, shares: Shares) -> None:
         marks = ", ".join(["%s"] * len(funding))
         first_funded = f" OR (licence_key = 0 AND entitlement_id IN ({marks}))"
     sql = (
-        f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in columns)} "  # noqa: S608
+        f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in shown)} "  # noqa: S608
         f"WHERE licence_id = %s{first_funded} RETURNING entitlement_id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*columns.values(), licence.pk, *funding])
-        shown = {pk for (pk,) in cursor.fetchall()}
+    with statements.cursor() as cursor:
+        cursor.execute(sql, [*shown.values(), licence.pk, *funding])
+        missing = funding.keys() - {pk for (pk,) in cursor.fetchall()}
     # An entitlement whose credits already went into another licence: one more row.
-    EntitlementListRow.objects.bulk_create(
+    statements.insert(
         [
             EntitlementListRow(
                 entitlement_id=pk,
                 subscription_id=funding[pk].subscription_id,
-                po_number=PurchaseOrder.objects.values_list("po_number", flat=True).get(
-                    pk=funding[pk].po_id
-                ),
-                licence=licence,
-                licence_key=licence.pk,
-                product=licence.product,
-                product_name=licence.product.name,
-                sku_code=licence.sku.code,
-                quantity=licence.quantity,
-                start_date=licence.start_date,
-                end_date=licence.end_date,
+                po_number=funding[pk].po.po_number,
+                **shown,
             )
-            for pk in funding.keys() - shown
+            for pk in missing
         ]
     )
 

@@ -53,9 +53,9 @@ class Migration(migrations.Migration):
                 ('start_date', models.DateField()),
                 ('end_date', models.DateField()),
                 ('po_number', models.CharField(max_length=64, verbose_name='PO number')),
-                ('entitlement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.entitlement')),
+                ('entitlement', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orders.entitlement')),
                 ('licence', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='licensing.licence')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                ('product', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
             ],
             options={
                 'indexes': [models.Index(fields=['end_date', 'id'], name='entitlement_row_end'), models.Index(fields=['start_date', 'id'], name='entitlement_row_start'), models.Index(fields=['subscription_id', 'id'], name='entitlement_row_subscription'), models.Index(fields=['product_name', 'id'], name='entitlement_row_product'), models.Index(fields=['quantity', 'id'], name='entitlement_row_quantity'), models.Index(fields=['po_number', 'id'], name='entitlement_row_po')],
