@@ -21,7 +21,7 @@ from django.utils import timezone
 from pydantic import Field
 
 from entitle.catalog.models import Product
-from entitle.catalog.selectors import ProductCode, product_choices
+from entitle.catalog.selectors import ProductCode, product_choices, products_named
 from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
@@ -612,11 +612,14 @@ CONSUMPTION = Listing(
 
 
 def _device_search(text: str) -> Q:
+    # Every part on the device's own columns, each with an index on PostgreSQL (licensing
+    # 0005: trigrams for the texts, host ids upper-cased), so that a search reads only what
+    # it finds, however large the fleet.
     return (
         Q(name__icontains=text)
         | Q(host_id__iexact=text.strip())
         | Q(location__icontains=text)
-        | Q(product__name__icontains=text)
+        | Q(product_id__in=products_named(text))
     )
 
 

@@ -41,6 +41,9 @@ REASONED_EXCEPTIONS = {
         "the licence a Subscription ID paid for, by its unique index; the reader's own "
         "annotation of the Subscription IDs it may see decides whether it is found"
     ),
+    ("entitle/catalog/selectors.py", "products_named"): (
+        "the catalog's product ids for a search: everyone signed in reads the catalog"
+    ),
     ("entitle/catalog/selectors.py", "product_choices"): (
         "the catalog's product names for a filter: everyone signed in reads the catalog"
     ),

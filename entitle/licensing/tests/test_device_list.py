@@ -63,6 +63,7 @@ def test_the_api_filters_and_searches(fleet, channel, token_client):
     assert names(f"licence={fleet.public_id}") == ["dc-1", "dc-2", "dc-3", "dc-4", "dc-5"]
     assert names("q=host-4") == ["dc-4"]
     assert names("q=cellar") == ["dc-3"]
+    assert names("q=powerchute") == ["ups-1"]  # its product's name
     assert names("q=nowhere") == []
     for bad in ["licence=not-a-uuid", "sort=host_id", "limit=201", "cursor=%%%"]:
         assert client.get(f"/api/v1/devices?{bad}").status_code == 422, bad
