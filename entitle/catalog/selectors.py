@@ -51,6 +51,18 @@ def product_choices() -> list[tuple[str, str]]:
     return list(Product.objects.order_by("name").values_list("code", "name"))
 
 
+def product_filter(field: str, label: str = "Product") -> Filter:
+    """A list's product filter: the product code, checked against the catalog, on `field`
+    (the path to the product's code, e.g. "sku__product__code"), offered as the catalog's
+    products."""
+    return Filter(
+        label,
+        ProductCode,
+        lambda rows, code: rows.filter(**{field: code}),
+        choices=product_choices,
+    )
+
+
 def products_named(text: str) -> list[int]:
     """The ids of the products whose name holds `text` (any case), for a search that also
     looks at other columns: as ids, the search stays on the searched table's own indexes."""
@@ -77,11 +89,6 @@ SKUS = Listing(
     },
     default="code",
     filters={
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(product__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("product__code"),
     },
 )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from pydantic import Field
 
 from entitle.catalog.models import Product
-from entitle.catalog.selectors import ProductCode, product_choices, products_named
+from entitle.catalog.selectors import product_filter, products_named
 from entitle.core import codes, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, events_of, owner_hidden
@@ -362,7 +362,6 @@ def entitlement_list(*, actor: Actor) -> QuerySet[EntitlementListRow]:
     return rows.annotate(
         row_licence=F("licence_key"),
         row_product=F("product_name"),
-        row_product_code=F("product__code"),
         row_sku=F("sku_code"),
         row_quantity=F("quantity"),
         row_start=F("start_date"),
@@ -482,12 +481,7 @@ LICENCES = Listing(
             LicenceStatusChoice,
             lambda rows, value: rows.filter(status_q(value, on=timezone.localdate())),
         ),
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(product__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("product__code"),
         "ends_within": ends_within("end_date"),
         "po": Filter(
             "PO number",
@@ -542,12 +536,7 @@ ENTITLEMENTS = Listing(
     default="-end",
     filters={
         "status": Filter("Status", EntitlementStatusChoice, _entitlement_status),
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(row_product_code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("product__code"),
         "ends_within": ends_within("row_end"),
         "po": Filter(
             "PO number",
@@ -633,12 +622,7 @@ DEVICES = Listing(
     },
     default="name",
     filters={
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(product__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("product__code"),
         # "Add License to a device" and "download the new license file": the devices that
         # carry the licence or could (its product's). Only a licence of the devices' own
         # owner: another company's licence id says nothing, not even its product.

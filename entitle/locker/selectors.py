@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from pydantic import Field
 
-from entitle.catalog.selectors import ProductCode, product_choices
+from entitle.catalog.selectors import product_filter
 from entitle.core import codes
 from entitle.core.actor import Actor
 from entitle.core.listing import PRINTABLE, Filter, Listing, Sort, choice_filter
@@ -109,12 +109,7 @@ VOUCHERS = Listing(
     default="-issued",
     filters={
         "status": choice_filter("Status", Voucher.Status, "status"),
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(sku__product__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("sku__product__code"),
         "sku": Filter("SKU", SkuCode, lambda rows, code: rows.filter(sku__code__iexact=code)),
         "po": Filter(
             "PO number",
@@ -137,12 +132,7 @@ BALANCES = Listing(
     },
     default="product",
     filters={
-        "product": Filter(
-            "Product",
-            ProductCode,
-            lambda rows, code: rows.filter(sku__product__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("sku__product__code"),
     },
 )
 

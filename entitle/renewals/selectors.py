@@ -14,7 +14,7 @@ from pydantic import Field
 
 from entitle.accounts.models import Company
 from entitle.catalog.models import Product
-from entitle.catalog.selectors import ProductCode, product_choices
+from entitle.catalog.selectors import product_filter
 from entitle.core import links
 from entitle.core.actor import Actor
 from entitle.core.errors import DomainError
@@ -246,12 +246,7 @@ PARTNERS = Listing(
                 rows.filter(company__country=country.upper()) if country else rows
             ),
         ),
-        "product": Filter(
-            "Sells",
-            ProductCode,
-            lambda rows, code: rows.filter(products__code=code),
-            choices=product_choices,
-        ),
+        "product": product_filter("products__code", label="Sells"),
     },
 )
 
