@@ -507,6 +507,23 @@ CHECKS = {
         ) i ON true
         WHERE l.quantity <> (c.details->>'quantity')::int + i.up OR i.n <> i.starts
     """,
+    "an Entitlements list row does not show its licence as it is, or a funding entitlement "
+    "has no row for the licence": """
+        SELECT (SELECT count(*) FROM orders_entitlementlistrow r
+                JOIN licensing_licence l ON l.id = r.licence_id
+                WHERE (r.quantity, r.start_date, r.end_date) <>
+                      (l.quantity, l.start_date, l.end_date))
+             + (SELECT count(*) FROM (
+                    SELECT DISTINCT c.licence_id, v.entitlement_id
+                    FROM licensing_funding f
+                    JOIN licensing_consumptionrecord c ON c.id = f.consumption_id
+                    JOIN locker_voucher v ON v.id = f.voucher_id
+                    WHERE c.status = 'completed') funded
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM orders_entitlementlistrow r
+                    WHERE r.entitlement_id = funded.entitlement_id
+                      AND r.licence_id = funded.licence_id))
+    """,
     "a consumption or redemption has no idempotency record": """
         SELECT (SELECT count(*) FROM licensing_consumptionrecord c
                 WHERE NOT EXISTS (SELECT 1 FROM core_idempotencyrecord i

@@ -11,7 +11,8 @@ Each request: the API token look-up; then, in one transaction, the licence row l
 increase; through the same access rule: owner or `manage` delegate), the idempotency claim,
 the locker row locked with its balance checked and moved (one UPDATE), the ledger entry, the
 vouchers that pay (those whose place in the locker's intake the debit overlaps), the licence
-written, the consumption record, its fundings, the audit events (one INSERT); commit.
+written, the Entitlements list's stored rows, the consumption record, its fundings, the audit
+events (one INSERT); commit.
 Redemption counts its two rate limits in Redis, claims its key, locks the voucher, locks (or
 creates) the locker while adding the credits, marks the voucher redeemed with its place in the
 locker, and writes the ledger entry and the audit events. Malformed input is not checked
@@ -60,8 +61,10 @@ RETURNING id, balance_cents, intake_cents
 """
 # The vouchers whose place in the locker's intake [offset, offset + credits) overlaps the debit.
 PAYING_VOUCHERS = """
-SELECT v.id, v.credits, v.locker_offset_cents, e.id, e.licence_id IS NULL, e.subscription_id
+SELECT v.id, v.credits, v.locker_offset_cents, e.id, e.licence_id IS NULL, e.subscription_id,
+       po.po_number
 FROM locker_voucher v JOIN orders_entitlement e ON e.id = v.entitlement_id
+JOIN orders_purchaseorder po ON po.id = e.po_id
 WHERE v.redeemed_by_company_id = %(company)s AND v.sku_id = %(sku)s AND v.status = 'redeemed'
   AND v.locker_offset_cents < %(end)s AND v.locker_offset_cents + v.credits * 100 > %(start)s
 ORDER BY v.locker_offset_cents
@@ -70,7 +73,7 @@ ORDER BY v.locker_offset_cents
 LICENCE = """
 SELECT l.id, l.activation_id, l.sku_id, l.quantity, l.start_date, l.end_date,
        l.suspended_at IS NOT NULL, l.owner_id, p.renewable_after_expiry, p.grace_days,
-       s.term_days, s.code
+       s.term_days, s.code, l.product_id, p.name
 FROM licensing_licence l
 JOIN catalog_product p ON p.id = l.product_id JOIN catalog_sku s ON s.id = l.sku_id
 WHERE l.activation_id = %(aid)s AND (l.owner_id = %(company)s OR EXISTS (
@@ -96,6 +99,20 @@ INSERT INTO core_auditevent (occurred_at, actor_user_id, actor_company_id, via_t
     company_id, action, object_type, object_id, object_repr, before, after) VALUES
 """
 AUDIT_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+# The Entitlements list's stored rows: the licence's own, and the unused row of an entitlement
+# whose credits went into a licence for the first time; then a new row for each entitlement
+# that funded the licence and had none for it yet.
+LIST_ROWS = """
+UPDATE orders_entitlementlistrow SET licence_id = %(licence)s, licence_key = %(licence)s,
+    product_id = %(product)s, product_name = %(product_name)s, sku_code = %(sku)s,
+    quantity = %(quantity)s, start_date = %(start)s, end_date = %(end)s
+WHERE licence_id = %(licence)s OR (licence_key = 0 AND entitlement_id = ANY(%(funding)s))
+RETURNING entitlement_id
+"""
+LIST_ROW_INSERT = """
+INSERT INTO orders_entitlementlistrow (entitlement_id, licence_id, licence_key, subscription_id,
+    product_id, product_name, sku_code, quantity, start_date, end_date, po_number) VALUES
+"""
 VOUCHER = """
 SELECT v.id, v.status, v.credits, v.sku_id, v.line_id, v.issued_at, s.code, p.name,
        po.po_number, e.subscription_id
@@ -215,11 +232,11 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, details, apply)
     ).fetchone()[0]
     start = intake - balance - cents
     fundings = []
-    for voucher, voucher_credits, offset, entitlement, unlinked, subscription in cur.execute(
+    for voucher, voucher_credits, offset, entitlement, unlinked, subscription, po in cur.execute(
         PAYING_VOUCHERS, {"company": company, "sku": sku_id, "start": start, "end": start + cents}
     ).fetchall():
         used = min(start + cents, offset + int(voucher_credits * 100)) - max(start, offset)
-        fundings.append((voucher, Decimal(used) / 100, entitlement, unlinked, subscription))
+        fundings.append((voucher, Decimal(used) / 100, entitlement, unlinked, subscription, po))
     licence_id, licence_events = apply(cur, fundings, now)
     unlinked = [f[2] for f in fundings if f[3]]
     if unlinked:
@@ -290,6 +307,34 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, details, apply)
     }
 
 
+def list_rows(cur, fundings, **shown) -> None:
+    """The Entitlements list's rows of this licence, as it is after the change."""
+    funding = {f[2]: f for f in fundings}
+    updated = cur.execute(LIST_ROWS, {**shown, "funding": list(funding)}).fetchall()
+    missing = funding.keys() - {entitlement for (entitlement,) in updated}
+    if missing:
+        values = [
+            (
+                pk,
+                shown["licence"],
+                shown["licence"],
+                funding[pk][4],
+                shown["product"],
+                shown["product_name"],
+                shown["sku"],
+                shown["quantity"],
+                shown["start"],
+                shown["end"],
+                funding[pk][5],
+            )
+            for pk in missing
+        ]
+        cur.execute(
+            LIST_ROW_INSERT + ", ".join(["(" + ", ".join(["%s"] * 11) + ")"] * len(values)),
+            [value for row in values for value in row],
+        )
+
+
 def licence_state(aid, sku_code, quantity, start, end) -> dict:
     return {
         "activation_id": aid,
@@ -304,12 +349,13 @@ def licence_state(aid, sku_code, quantity, start, end) -> dict:
 def create(cur, actor, body: dict) -> dict:
     _, company, user = actor
     sku = cur.execute(
-        "SELECT s.id, s.product_id, s.term_days FROM catalog_sku s WHERE s.code = %s",
+        "SELECT s.id, s.product_id, s.term_days, p.name FROM catalog_sku s "
+        "JOIN catalog_product p ON p.id = s.product_id WHERE s.code = %s",
         (body["sku"],),
     ).fetchone()
     if sku is None:
         raise Refused("404 Not Found", "not_found")
-    sku_id, product_id, term_days = sku
+    sku_id, product_id, term_days, product_name = sku
     quantity, terms = int(body["quantity"]), int(body.get("terms", 1))
     start = date.today()
     end = start + timedelta(days=terms * term_days)
@@ -340,6 +386,17 @@ def create(cur, actor, body: dict) -> dict:
             (activation_id, product_id, sku_id, quantity, start, end, company, now, user),
         ).fetchone()[0]
         answer["activation_id"] = activation_id
+        list_rows(
+            cur,
+            fundings,
+            licence=licence,
+            product=product_id,
+            product_name=product_name,
+            sku=body["sku"],
+            quantity=quantity,
+            start=start,
+            end=end,
+        )
         state = licence_state(activation_id, body["sku"], quantity, start, end)
         return licence, [
             (company, "licence.created", "licensing.licence", licence, activation_id, None, state)
@@ -381,6 +438,8 @@ def change(cur, actor, activation_id: str, what: str, body: dict) -> dict:
         grace,
         term_days,
         sku_code,
+        product_id,
+        product_name,
     ) = row
     key = body["idempotency_key"]
     today = date.today()
@@ -426,6 +485,17 @@ def change(cur, actor, activation_id: str, what: str, body: dict) -> dict:
                 "JOIN licensing_device d ON d.id = b.device_id WHERE b.licence_id = %s",
                 (licence,),
             ).fetchall()
+            list_rows(
+                cur,
+                fundings,
+                licence=licence,
+                product=product_id,
+                product_name=product_name,
+                sku=sku_code,
+                quantity=quantity,
+                start=new_start,
+                end=new_end,
+            )
             after = licence_state(aid, sku_code, quantity, new_start, new_end)
             return licence, [
                 (owner, "licence.renewed", "licensing.licence", licence, aid, before, after)
@@ -448,6 +518,17 @@ def change(cur, actor, activation_id: str, what: str, body: dict) -> dict:
             cur.execute(
                 "UPDATE licensing_licence SET quantity = %s WHERE id = %s",
                 (new_quantity, licence),
+            )
+            list_rows(
+                cur,
+                fundings,
+                licence=licence,
+                product=product_id,
+                product_name=product_name,
+                sku=sku_code,
+                quantity=new_quantity,
+                start=start,
+                end=end,
             )
             after = licence_state(aid, sku_code, new_quantity, start, end)
             return licence, [
