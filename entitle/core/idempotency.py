@@ -8,6 +8,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
+from entitle.core import statements
 from entitle.core.actor import Actor
 from entitle.core.errors import Conflict, DomainError
 from entitle.core.models import IdempotencyRecord
@@ -61,7 +62,7 @@ def claim(
     created_at = IdempotencyRecord._meta.get_field("created_at").get_db_prep_value(
         timezone.now(), connection
     )
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(
             CLAIM_SQL, [company.pk, key, operation, request_fingerprint, "{}", created_at]
         )

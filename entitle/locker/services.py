@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from entitle.accounts.models import Company
@@ -141,7 +141,7 @@ def ledger_append(
     amount = cents(amount)
     moved = in_cents(amount)
     intake = moved if kind == LedgerEntry.Kind.REDEMPTION else 0
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         if intake:
             # Credits redeemed: the locker is created by its first redemption.
             cursor.execute(CREDIT_SQL, [company.pk, sku.pk, moved, intake])

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from entitle.accounts.models import User
-from entitle.core import outbound, sealed
+from entitle.core import outbound, sealed, statements
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import NotFound
@@ -199,7 +199,7 @@ _IN_USE_SQL = f"SELECT EXISTS (SELECT 1 FROM {Endpoint._meta.db_table} WHERE sta
 
 def webhooks_in_use() -> bool:
     """Whether any endpoint listens at all (asked once a change has committed)."""
-    with connection.cursor() as cursor:
+    with statements.cursor() as cursor:
         cursor.execute(_IN_USE_SQL, [Endpoint.Status.ACTIVE.value])
         return cursor.fetchone()[0]
 

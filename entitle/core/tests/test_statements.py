@@ -21,3 +21,39 @@ def test_a_batch_bigger_than_one_statement_may_bind_is_written_whole(db):
                 company=company,
             )
     assert AuditEvent.objects.filter(company=company).count() == 6_000
+
+
+def test_an_insert_stores_each_value_as_the_orm_would(skus, settings):
+    """Values of the column's own type go to the database as they are; the rest through
+    Django's preparation — a choices member as its value, a naive datetime in the default
+    time zone, a number given as text — so a row inserted by `statements.insert` reads back
+    exactly as one saved by the ORM."""
+    import warnings
+    from datetime import datetime
+    from decimal import Decimal
+
+    from entitle.core import statements
+    from entitle.locker.models import LedgerEntry, Locker
+
+    settings.TIME_ZONE = "Pacific/Auckland"
+    locker = Locker.objects.create(
+        company=Company.objects.create(name="Prepared"),
+        sku=next(iter(skus.values())),
+    )
+    naive = datetime(2026, 7, 1, 12, 0)
+    given = LedgerEntry(
+        locker=locker,
+        kind=LedgerEntry.Kind.CONSUMPTION,  # an enum member: stored as its value
+        amount="-2.50",  # text: prepared by Django
+        reason="Prepared",
+        idempotency_key="prepared-1",
+        created_at=naive,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # Django warns of the naive datetime
+        statements.insert([given])
+    stored = LedgerEntry.objects.get(pk=given.pk)
+    assert stored.kind == "consumption"
+    assert stored.amount == Decimal("-2.50")
+    assert stored.created_at.isoformat() == "2026-07-01T00:00:00+00:00"  # noon in Auckland
+    assert stored.voucher_id is None
