@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from entitle.accounts import scopes, signin
 from entitle.accounts.errors import ScopeMissing, SessionRequired
+from entitle.accounts.models import ApiToken
 from entitle.accounts.selectors import api_token_authenticate
 from entitle.accounts.services import api_token_record_use
 from entitle.core.actor import Actor
@@ -37,12 +38,10 @@ class TokenAuth(HttpBearer):
         return self.read if method.upper() in SAFE_METHODS else self.write
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        # A wrong token is a failed sign-in of an unknown account: limited per client.
-        client = signin.client_of(request)
-        signin.check(client=client)
-        api_token = api_token_authenticate(token)
+        api_token = _usable_token(request, token)
         if api_token is None:
-            signin.failed(client=client)
+            # A wrong token is a failed sign-in of an unknown account: limited per client.
+            signin.failed(client=signin.client_of(request))
             return None
         actor = Actor.for_token(api_token)
         needed = self.required_scope(request.method or "GET")
@@ -50,9 +49,32 @@ class TokenAuth(HttpBearer):
             raise SessionRequired()
         if not actor.has_scope(needed):
             raise ScopeMissing(needed)
-        api_token_record_use(api_token)
-        request.actor = actor
-        return actor
+        return _admit(request, api_token, actor)
+
+
+def _usable_token(request: HttpRequest, secret: str) -> ApiToken | None:
+    # A client that failed too often is refused before its token is even looked up.
+    signin.check(client=signin.client_of(request))
+    return api_token_authenticate(secret)
+
+
+def _admit(request: HttpRequest, api_token: ApiToken, actor: Actor) -> Actor:
+    api_token_record_use(api_token)
+    request.actor = actor
+    return actor
+
+
+def token_actor(request: HttpRequest, secret: str, scope: str) -> Actor | None:
+    """The actor of a token that has `scope`, admitted as `TokenAuth` admits it — or None for
+    any token `TokenAuth` would not admit (unknown, revoked, without the scope), which is then
+    left to `TokenAuth` to refuse and count (entitle.accounts.token_routes)."""
+    api_token = _usable_token(request, secret)
+    if api_token is None:
+        return None
+    actor = Actor.for_token(api_token)
+    if not actor.has_scope(scope):
+        return None
+    return _admit(request, api_token, actor)
 
 
 class PortalSessionAuth(SessionAuth):

@@ -201,8 +201,14 @@ class ReadYourWritesMiddleware:
             response = self.get_response(request)
         finally:
             _scope.reset(token)
-        client = _client_of(request, response)
         # Writes the router does not see (hand-compiled statements) come in unsafe methods.
-        if (scope.wrote or request.method not in SAFE_METHODS) and client:
-            cache.set(_pin_key(client), 1, timeout=pin_seconds())
+        if scope.wrote or request.method not in SAFE_METHODS:
+            pin_after_write(request, response)
         return response
+
+
+def pin_after_write(request: HttpRequest, response: HttpResponse | None = None) -> None:
+    """Send the client's next reads to the primary for a while: it has just written."""
+    client = _client_of(request, response)
+    if replica_alias() and client:
+        cache.set(_pin_key(client), 1, timeout=pin_seconds())

@@ -1,13 +1,17 @@
+import re
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
+from pydantic import TypeAdapter
 
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
+from entitle.accounts.token_routes import Route
 from entitle.catalog.selectors import product_get_by_code, sku_get_by_code
+from entitle.core.actor import Actor
 from entitle.core.errors import Conflict
 from entitle.core.fields import Reference
 from entitle.core.listing import page_schema
@@ -57,6 +61,19 @@ def _completed(record: ConsumptionRecord) -> ConsumptionRecord:
     return record
 
 
+def create(actor: Actor, payload: CreateIn) -> ConsumptionRecord:
+    sku = sku_get_by_code(actor=actor, code=payload.sku)
+    record = licences.licence_create(
+        actor=actor,
+        sku=sku,
+        quantity=payload.quantity,
+        terms=payload.terms,
+        start_date=payload.start_date,
+        idempotency_key=payload.idempotency_key,
+    )
+    return _completed(record)
+
+
 @router.post(
     "/licences",
     response={201: ConsumptionOut, **ERRORS},
@@ -64,16 +81,7 @@ def _completed(record: ConsumptionRecord) -> ConsumptionRecord:
     summary="Create a licence from locker credits (quantity × terms credits)",
 )
 def licence_create(request: HttpRequest, payload: CreateIn):
-    sku = sku_get_by_code(actor=request.auth, code=payload.sku)
-    record = licences.licence_create(
-        actor=request.auth,
-        sku=sku,
-        quantity=payload.quantity,
-        terms=payload.terms,
-        start_date=payload.start_date,
-        idempotency_key=payload.idempotency_key,
-    )
-    return 201, _completed(record)
+    return Status(201, create(request.auth, payload))
 
 
 @router.get(
@@ -106,16 +114,10 @@ def increase_quote(request: HttpRequest, activation_id: Reference, payload: Incr
     )
 
 
-@router.post(
-    "/licences/{activation_id}/increase",
-    response={200: ConsumptionOut, **ERRORS},
-    summary="Increase the quantity",
-    description=CONSUMING,
-)
-def increase(request: HttpRequest, activation_id: Reference, payload: IncreaseIn):
+def increase_licence(actor: Actor, payload: IncreaseIn, activation_id: str) -> ConsumptionRecord:
     return _completed(
         licences.licence_increase(
-            actor=request.auth,
+            actor=actor,
             activation_id=activation_id,
             quantity=payload.quantity,
             idempotency_key=payload.idempotency_key,
@@ -123,8 +125,18 @@ def increase(request: HttpRequest, activation_id: Reference, payload: IncreaseIn
     )
 
 
-def _renewal_sku(request: HttpRequest, code: str | None):
-    return sku_get_by_code(actor=request.auth, code=code) if code else None
+@router.post(
+    "/licences/{activation_id}/increase",
+    response={200: ConsumptionOut, **ERRORS},
+    summary="Increase the quantity",
+    description=CONSUMING,
+)
+def increase(request: HttpRequest, activation_id: Reference, payload: IncreaseIn):
+    return increase_licence(request.auth, payload, activation_id)
+
+
+def _renewal_sku(actor: Actor, code: str | None):
+    return sku_get_by_code(actor=actor, code=code) if code else None
 
 
 @router.post(
@@ -137,7 +149,19 @@ def renew_quote(request: HttpRequest, activation_id: Reference, payload: RenewQu
         actor=request.auth,
         activation_id=activation_id,
         terms=payload.terms,
-        sku=_renewal_sku(request, payload.sku),
+        sku=_renewal_sku(request.auth, payload.sku),
+    )
+
+
+def renew_licence(actor: Actor, payload: RenewIn, activation_id: str) -> ConsumptionRecord:
+    return _completed(
+        licences.licence_renew(
+            actor=actor,
+            activation_id=activation_id,
+            terms=payload.terms,
+            sku=_renewal_sku(actor, payload.sku),
+            idempotency_key=payload.idempotency_key,
+        )
     )
 
 
@@ -148,15 +172,34 @@ def renew_quote(request: HttpRequest, activation_id: Reference, payload: RenewQu
     description=CONSUMING,
 )
 def renew(request: HttpRequest, activation_id: Reference, payload: RenewIn):
-    return _completed(
-        licences.licence_renew(
-            actor=request.auth,
-            activation_id=activation_id,
-            terms=payload.terms,
-            sku=_renewal_sku(request, payload.sku),
-            idempotency_key=payload.idempotency_key,
-        )
-    )
+    return renew_licence(request.auth, payload, activation_id)
+
+
+# The same three routes, served without the middleware and ninja's dispatch for the requests
+# whose answer cannot differ (entitle.accounts.token_routes; registered by LicensingConfig).
+_WRITE = scopes.scope("licences", scopes.WRITE)
+_REFERENCE = {"activation_id": TypeAdapter(Reference)}
+TOKEN_ROUTES = [
+    Route(re.compile(r"/api/v1/licences"), _WRITE, CreateIn, ConsumptionOut, 201, create),
+    Route(
+        re.compile(r"/api/v1/licences/(?P<activation_id>[^/]+)/increase"),
+        _WRITE,
+        IncreaseIn,
+        ConsumptionOut,
+        200,
+        increase_licence,
+        _REFERENCE,
+    ),
+    Route(
+        re.compile(r"/api/v1/licences/(?P<activation_id>[^/]+)/renew"),
+        _WRITE,
+        RenewIn,
+        ConsumptionOut,
+        200,
+        renew_licence,
+        _REFERENCE,
+    ),
+]
 
 
 @router.post(
