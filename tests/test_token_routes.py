@@ -235,3 +235,15 @@ def test_an_unexpected_failure_is_the_api_s_server_error_alike(owner, monkeypatc
         if r.name == "django.request" and r.exc_info is not None
     ]
     assert failures == [("the disk is full",), ("the disk is full",)]
+
+
+def test_a_client_blocked_for_its_failed_sign_ins_is_refused_even_with_a_good_token(
+    owner, settings
+):
+    for _ in range(settings.ENTITLE["LOGIN_FAILURES_PER_CLIENT"]):
+        signin.failed(client=ADDRESS)
+    body = {"sku": "DCE-1Y", "quantity": 1, "idempotency_key": "blocked"}
+    fast, slow, spy = both_ways("/api/v1/licences", body, token=owner["writer"])
+    assert fast[0] == 429 and fast[2]["code"] == "sign_in_limited"
+    assert fast == slow
+    assert spy.seen == ["/api/v1/licences"]  # Django says so

@@ -53,9 +53,10 @@ class TokenAuth(HttpBearer):
 
 
 def _usable_token(request: HttpRequest, secret: str) -> ApiToken | None:
-    # A client that failed too often is refused before its token is even looked up.
-    signin.check(client=signin.client_of(request))
-    return api_token_authenticate(secret)
+    # A client that failed too often is refused, whatever its token: looked up meanwhile (a
+    # read), so that the two round trips, to the cache and to the database, overlap.
+    with signin.checked_during(client=signin.client_of(request)):
+        return api_token_authenticate(secret)
 
 
 def _admit(request: HttpRequest, api_token: ApiToken, actor: Actor) -> Actor:

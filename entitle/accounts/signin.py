@@ -10,6 +10,8 @@ that sets it, such as granian behind a load balancer with the client's address f
 """
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -47,6 +49,17 @@ def check(*, client: str, account: str | None = None) -> None:
             ratelimit.check(key, limit=limit, window_seconds=WINDOW_SECONDS)
         except RateLimited as error:
             raise SignInLimited(retry_after=error.retry_after) from error
+
+
+@contextmanager
+def checked_during(*, client: str) -> Iterator[None]:
+    """`check` of a client (no account), its round trip overlapping the block: SignInLimited
+    is raised when the block is left, so the block must only read."""
+    ((key, limit),) = _keys(client, None)
+    with ratelimit.check_during(
+        key, limit=limit, window_seconds=WINDOW_SECONDS, refusal=SignInLimited
+    ):
+        yield
 
 
 def failed(*, client: str, account: str | None = None) -> None:

@@ -33,6 +33,35 @@ return counts
 _clients: weakref.WeakKeyDictionary[RedisCache, Redis] = weakref.WeakKeyDictionary()
 
 
+def _client(cache: RedisCache) -> Redis:
+    client = _clients.get(cache)
+    if client is None:
+        client = _clients[cache] = get_redis_connection("default")
+    return client
+
+
+@contextmanager
+def _during(cache: RedisCache, command: tuple) -> Iterator[list]:
+    """Send `command` on entry; its answer is in the list once the block is left."""
+    answer: list = []
+    pool = _client(cache).connection_pool
+    connection = pool.get_connection()
+    try:
+        # Sent as the client sends commands: a connection Redis dropped is made again.
+        connection.retry.call_with_retry(
+            lambda: connection.send_command(*command), lambda _error: connection.disconnect()
+        )
+        yield answer
+        answer.append(connection.read_response())
+    except BaseException:
+        # The block failed, or the answer did: an answer left unread would be taken for the
+        # next command's.
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+
+
 @contextmanager
 def _counted(cache_keys: list[str], timeout: int) -> Iterator[list[int]]:
     """Count one attempt under each key; the counts are in the list once the block is left."""
@@ -42,28 +71,12 @@ def _counted(cache_keys: list[str], timeout: int) -> Iterator[list[int]]:
         counts.extend(_count_elsewhere(cache, cache_key, timeout) for cache_key in cache_keys)
         yield counts
         return
-    client = _clients.get(cache)
-    if client is None:
-        client = _clients[cache] = get_redis_connection("default")
     # make_key, not make_and_validate_key: the validation warns about keys memcached would
     # refuse, a question Redis never asks, and it walks every character.
     command = ("EVAL", _COUNT_SCRIPT, len(cache_keys), *map(cache.make_key, cache_keys), timeout)
-    pool = client.connection_pool
-    connection = pool.get_connection()
-    try:
-        # Sent as the client sends commands: a connection Redis dropped is made again.
-        connection.retry.call_with_retry(
-            lambda: connection.send_command(*command), lambda _error: connection.disconnect()
-        )
+    with _during(cache, command) as answer:
         yield counts
-        counts.extend(int(count) for count in connection.read_response())
-    except BaseException:
-        # The block failed, or the answer did: an answer left unread would be taken for the
-        # next command's.
-        connection.disconnect()
-        raise
-    finally:
-        pool.release(connection)
+    counts.extend(int(count) for count in answer[0])
 
 
 def _count_elsewhere(cache, cache_key: str, timeout: int) -> int:
@@ -115,6 +128,30 @@ def check(key: str, *, limit: int, window_seconds: int, message: str | None = No
     window, left = _window(window_seconds)
     if (caches["default"].get(f"ratelimit:{key}:{window}") or 0) >= limit:
         raise RateLimited(message, retry_after=left)
+
+
+@contextmanager
+def check_during(
+    key: str,
+    *,
+    limit: int,
+    window_seconds: int,
+    refusal: type[RateLimited] = RateLimited,
+) -> Iterator[None]:
+    """`check`, its round trip overlapping the block: `refusal` is raised when the block is
+    left. So the block runs whatever the verdict: only reads belong in it, never a write."""
+    window, left = _window(window_seconds)
+    cache = caches["default"]
+    cache_key = f"ratelimit:{key}:{window}"
+    if isinstance(cache, RedisCache):
+        with _during(cache, ("GET", cache.make_key(cache_key))) as answer:
+            yield
+        seen = int(answer[0] or 0)
+    else:
+        yield
+        seen = cache.get(cache_key) or 0
+    if seen >= limit:
+        raise refusal(retry_after=left)
 
 
 def count(key: str, *, window_seconds: int) -> int:

@@ -58,3 +58,10 @@ def test_impossible_texts_are_typos(text):
 
 def test_codes_do_not_repeat():
     assert len({codes.generate() for _ in range(10_000)}) == 10_000
+
+
+def test_every_letter_is_drawn_at_every_position():
+    """Each of the 19 random letters is its own draw over the whole alphabet."""
+    bodies = [codes.generate().replace("-", "")[:-1] for _ in range(3_000)]
+    for position in range(codes.RANDOM_CHARS):
+        assert {body[position] for body in bodies} == set(codes.ALPHABET)

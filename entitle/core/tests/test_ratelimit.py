@@ -87,3 +87,33 @@ def test_a_count_overlapping_a_block_is_judged_when_the_block_is_left(db, settin
     assert ratelimit.count("key:b", window_seconds=60) == 4
     assert ratelimit.count("other", window_seconds=60) == 1
     caches["default"].clear()
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_a_check_overlapping_a_block_is_judged_when_the_block_is_left(db, settings, backend):
+    """check_during: what `check` says, after the block; a block that fails leaves the
+    cache's connections fit for the next command."""
+    settings.CACHES = {"default": BACKENDS[backend]}
+    if backend == "database":
+        from django.core.management import call_command
+
+        call_command("createcachetable", verbosity=0)
+    caches["default"].clear()
+    ran = []
+    with ratelimit.check_during("failures", limit=2, window_seconds=60):
+        ran.append(1)
+    ratelimit.count("failures", window_seconds=60)
+    with ratelimit.check_during("failures", limit=2, window_seconds=60):
+        ran.append(2)
+    ratelimit.count("failures", window_seconds=60)
+    with (
+        pytest.raises(RateLimited) as limited,
+        ratelimit.check_during("failures", limit=2, window_seconds=60),
+    ):
+        ran.append(3)
+    assert ran == [1, 2, 3]
+    assert 1 <= limited.value.retry_after <= 60
+    with pytest.raises(ZeroDivisionError), ratelimit.check_during("x", limit=1, window_seconds=60):
+        1 / 0  # noqa: B018
+    assert ratelimit.count("failures", window_seconds=60) == 3
+    caches["default"].clear()
