@@ -102,13 +102,21 @@ def both_ways(path: str, body, **kwargs) -> tuple[tuple, tuple, Spy]:
     return fast, slow, spy
 
 
-def test_a_creation_is_served_by_the_fast_route_and_replayed_alike_by_django(owner):
+def test_a_creation_is_served_by_the_fast_route_and_replayed_alike_by_django(owner, monkeypatch):
     body = {"sku": "DCE-1Y", "quantity": 1, "terms": 1, "idempotency_key": "fast-1"}
     fast, slow, spy = both_ways("/api/v1/licences", body, token=owner["writer"])
     assert spy.seen == []  # answered without Django
     assert fast[0] == 201 and fast[2]["status"] == "completed"
     assert fast[2]["activation_id"]
     assert fast == slow  # the idempotent replay, through Django: the same answer
+    # The real WSGI entry serves it through the fast route too.
+    served = []
+    answer = token_routes._answer
+    monkeypatch.setattr(
+        token_routes, "_answer", lambda *args: served.append(args[0]) or answer(*args)
+    )
+    assert send(application, "/api/v1/licences", body, token=owner["writer"]) == fast
+    assert len(served) == 1
     # The documented headers of every answer are there.
     assert fast[1]["Content-Type"] == "application/json; charset=utf-8"
     assert fast[1]["X-Frame-Options"] == "DENY"
@@ -152,7 +160,7 @@ def test_increase_and_renewal_are_served_and_replayed_alike(owner):
 
 def test_a_licence_the_token_cannot_see_is_not_found_alike(owner):
     body = {"quantity": 3, "idempotency_key": "not-mine"}
-    fast, slow, spy = both_ways(
+    fast, slow, _ = both_ways(
         "/api/v1/licences/AAAAA-BBBBB-CCCCC-DDDDD/increase", body, token=owner["writer"]
     )
     assert fast[0] == 404 and fast == slow
@@ -195,7 +203,7 @@ def test_what_the_fast_route_is_not_sure_of_goes_to_django(owner, body, token, e
 
 def test_a_wrong_token_counts_as_one_failed_sign_in(owner):
     body = {"sku": "DCE-1Y", "quantity": 1, "idempotency_key": "guess"}
-    fast, slow, spy = both_ways("/api/v1/licences", body, token="ent_wrong")
+    fast, slow, _ = both_ways("/api/v1/licences", body, token="ent_wrong")
     assert fast[0] == 401 and fast == slow
     # Once through the WSGI entry, once through Django: two failures, not three (counting
     # one more says how many there were).
@@ -247,3 +255,23 @@ def test_a_client_blocked_for_its_failed_sign_ins_is_refused_even_with_a_good_to
     assert fast[0] == 429 and fast[2]["code"] == "sign_in_limited"
     assert fast == slow
     assert spy.seen == ["/api/v1/licences"]  # Django says so
+
+
+def test_a_write_served_by_a_fast_route_sends_the_token_s_next_reads_to_the_primary(
+    owner, settings
+):
+    """With a read replica, as ReadYourWritesMiddleware does for every write."""
+    from django.core.cache import cache
+
+    from entitle.core import routing
+
+    settings.ENTITLE = {**settings.ENTITLE, "READ_REPLICA": "replica"}
+    body = {"sku": "DCE-1Y", "quantity": 1, "idempotency_key": "pinned"}
+    pin = routing._pin_key(f"Bearer {owner['writer']}")
+    assert cache.get(pin) is None
+    spy = Spy()
+    answer = send(
+        token_routes.with_token_routes(spy), "/api/v1/licences", body, token=owner["writer"]
+    )
+    assert answer[0] == 201 and spy.seen == []
+    assert cache.get(pin) is not None

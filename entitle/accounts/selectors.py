@@ -85,7 +85,7 @@ def service_account_list(*, actor: Actor) -> QuerySet[User]:
 
 # Every API request runs this: compiled once (see entitle.core.statements).
 ACTIVE_TOKEN = statements.Select(
-    ApiToken, related=("company", "user__company"), where="t.key_hash = %s AND t.revoked_at IS NULL"
+    ApiToken, related=("company", "user"), where="t.key_hash = %s AND t.revoked_at IS NULL"
 )
 
 
@@ -99,6 +99,7 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
     account = token.user
     if not token.is_active or not account.is_active or account.company_id != token.company_id:
         return None
+    account.company = token.company  # the same row: not joined twice
     return token
 
 

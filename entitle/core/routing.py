@@ -209,6 +209,8 @@ class ReadYourWritesMiddleware:
 
 def pin_after_write(request: HttpRequest, response: HttpResponse | None = None) -> None:
     """Send the client's next reads to the primary for a while: it has just written."""
+    if not replica_alias():
+        return
     client = _client_of(request, response)
-    if replica_alias() and client:
+    if client:
         cache.set(_pin_key(client), 1, timeout=pin_seconds())
