@@ -29,6 +29,7 @@ from conftest import (
     new_vendor_staff,
     redeem_partner_po,
 )
+from entitle.accounts import token_routes
 from entitle.accounts.models import User
 from entitle.accounts.scopes import everything_for
 from entitle.accounts.services import api_token_create
@@ -106,8 +107,9 @@ def fuzz(operation, headers: dict[str, str], counter: list[int]) -> None:
 
 @pytest.fixture
 def keep_the_test_connection(monkeypatch):
-    # The fast path recycles connections itself, before its query.
+    # The fast paths recycle connections themselves, before their queries.
     monkeypatch.setattr(fastpath, "close_old_connections", lambda: None)
+    monkeypatch.setattr(token_routes, "close_old_connections", lambda: None)
     # As Django's test client does: the test's transaction must survive each request's end.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)

@@ -275,3 +275,15 @@ def test_a_write_served_by_a_fast_route_sends_the_token_s_next_reads_to_the_prim
     )
     assert answer[0] == 201 and spy.seen == []
     assert cache.get(pin) is not None
+
+
+@pytest.mark.parametrize(
+    "sku", ["\u0086[\u000e\u009b\ud9b4\ude04", "DCE\x00-1Y"], ids=["lone surrogate", "NUL"]
+)
+def test_text_the_database_cannot_store_is_refused_alike_and_breaks_nothing(owner, sku):
+    body = {"sku": sku, "quantity": 1, "terms": 3, "idempotency_key": "odd"}
+    fast, slow, _ = both_ways("/api/v1/licences", body, token=owner["writer"])
+    assert 400 <= fast[0] < 500 and fast == slow
+    # The next request is answered as usual.
+    good = {"sku": "DCE-1Y", "quantity": 1, "idempotency_key": "after"}
+    assert send(application, "/api/v1/licences", good, token=owner["writer"])[0] == 201
