@@ -26,6 +26,7 @@ from functools import cache
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.utils import CursorWrapper
 
@@ -172,6 +173,7 @@ class Select:
         self.model, self._where, self._order_by, self._lock = model, where, order_by, lock
         self._related = related
         self._sql: str | None = None
+        self._with_condition: dict[str, str] = {}
 
     def _compile(self) -> None:
         """Once per process: the SQL, the row's layout and each column's conversion."""
@@ -201,29 +203,44 @@ class Select:
                 found = connection.ops.get_db_converters(column) + f.get_db_converters(connection)
                 self._conversions.append((column, found))
         # Names come from the models, the clause from the code; every value is a parameter.
-        sql = (
+        self._head = (
             f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t "  # noqa: S608
             f"{' '.join(joins)} WHERE {self._where}"
         )
+        tail = ""
         if self._order_by:
-            sql += f" ORDER BY {self._order_by}"
+            tail += f" ORDER BY {self._order_by}"
         if self._lock and connection.features.has_select_for_update:  # not SQLite
-            sql += (
+            tail += (
                 " FOR UPDATE OF t"
                 if connection.features.has_select_for_update_of
                 else " FOR UPDATE"
             )
-        self._sql = sql
+        self._tail = tail
+        self._sql = self._head + tail
 
-    def all(self, params: list) -> list[models.Model]:
+    def all(self, params: list, *, allowed: models.Q | None = None) -> list[models.Model]:
+        """The rows; with `allowed` (an access policy's condition, `policy.condition(...)`),
+        only those it allows."""
         if self._sql is None:
             self._compile()
+        sql = self._sql
+        if allowed is not None:
+            condition, more = condition_sql(self.model, allowed)
+            sql = self._with_condition.get(condition)
+            if sql is None:
+                if len(self._with_condition) >= 256:  # conditions of many shapes: keep a few
+                    self._with_condition.clear()
+                sql = self._with_condition[condition] = (
+                    f"{self._head} AND ({condition}){self._tail}"
+                )
+            params = [*params, *more]
         with cursor() as bound:
-            bound.execute(self._sql, params)
+            bound.execute(sql, params)
             return [self._build(row) for row in bound.fetchall()]
 
-    def one(self, params: list) -> models.Model | None:
-        found = self.all(params)
+    def one(self, params: list, *, allowed: models.Q | None = None) -> models.Model | None:
+        found = self.all(params, allowed=allowed)
         return found[0] if found else None
 
     def _build(self, row: tuple) -> models.Model:
@@ -245,3 +262,78 @@ class Select:
                 owner = instances[parent[0]]
                 owner._meta.get_field(parent[1]).set_cached_value(owner, instances[alias])
         return instances["t"]
+
+
+# --- A policy's condition as SQL (Select.all(allowed=...)). ---
+
+_COMPARISONS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def condition_sql(model: type[models.Model], allowed: models.Q) -> tuple[str, list]:
+    """`allowed` as SQL on the alias `t` (the model's row) and its parameters: written out for
+    a plain condition — the model's own columns compared (exact, in, isnull, gt, gte, lt,
+    lte) under AND and OR, as the access rules write them — and otherwise the ORM's own
+    SQL for the ids it allows (a join, a subquery: what a delegation's grant may add)."""
+    try:
+        return _plain(model, allowed)
+    except _NotPlain:
+        ids = model._base_manager.filter(allowed).values("pk")
+        sql, params = ids.query.sql_with_params()
+        return f"t.{connection.ops.quote_name(model._meta.pk.column)} IN ({sql})", list(params)
+
+
+def _plain(model: type[models.Model], allowed: models.Q) -> tuple[str, list]:
+    if allowed.negated:
+        raise _NotPlain()  # NOT and NULL: the ORM knows how Django words it
+    if not allowed.children:
+        sql, params = "1 = 1", []
+    else:
+        parts, params = [], []
+        for child in allowed.children:
+            if isinstance(child, models.Q):
+                part, more = _plain(model, child)
+            elif isinstance(child, tuple) and len(child) == 2:
+                part, more = _leaf(model, *child)
+            else:
+                raise _NotPlain()  # an expression (an Exists)
+            parts.append(f"({part})")
+            params += more
+        sql = f" {allowed.connector} ".join(parts)
+    return sql, params
+
+
+def _leaf(model: type[models.Model], lookup: str, value: object) -> tuple[str, list]:
+    name, _, operator = lookup.partition("__")
+    operator = operator or "exact"
+    try:
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise _NotPlain() from None
+    if not field.concrete or field.many_to_many or field.one_to_many:
+        raise _NotPlain()
+    target = field.target_field if field.is_relation else field
+    column = f"t.{connection.ops.quote_name(field.column)}"
+
+    def prepared(one: object) -> object:
+        if isinstance(one, models.Model):
+            one = one.pk
+        if one is None or hasattr(one, "resolve_expression"):  # an F, a subquery, a queryset
+            raise _NotPlain()
+        return target.get_db_prep_value(one, connection)
+
+    if operator == "isnull" and isinstance(value, bool):
+        return f"{column} IS {'' if value else 'NOT '}NULL", []
+    if operator == "exact" and value is None:
+        return f"{column} IS NULL", []
+    if operator in _COMPARISONS:
+        return f"{column} {_COMPARISONS[operator]} %s", [prepared(value)]
+    if operator == "in" and isinstance(value, (list, tuple, set, frozenset)):
+        values = [prepared(one) for one in value]
+        if not values:
+            return "1 = 0", []
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    raise _NotPlain()

@@ -14,10 +14,14 @@ from entitle.orders.models import PurchaseOrder
 class DelegationQuerySet(PolicyQuerySet):
     def active(self, at: datetime | None = None) -> "DelegationQuerySet":
         """Delegations in force: accepted (a delegate company), not revoked, not expired."""
-        at = at or timezone.now()
-        return self.filter(delegate__isnull=False, revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
-        )
+        return self.filter(in_force(at))
+
+
+def in_force(at: datetime | None = None) -> models.Q:
+    """The condition of a delegation in force at `at` (now)."""
+    return models.Q(delegate__isnull=False, revoked_at__isnull=True) & (
+        models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at or timezone.now())
+    )
 
 
 class Delegation(models.Model):

@@ -13,18 +13,24 @@ from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q
 
+from entitle.core import statements
 from entitle.core.actor import Actor
 from entitle.core.policy import Action, grant, rule, visible_ids
 from entitle.licensing.models import Binding, Device, Licence
 from entitle.orders.models import Entitlement
-from entitle.sharing.models import Delegation, Transfer
+from entitle.sharing.models import Delegation, Transfer, in_force
 
 VIEWERS = (Delegation.Role.VIEW, Delegation.Role.MANAGE)
 MANAGERS = (Delegation.Role.MANAGE,)
 
 
-def _held(actor: Actor, roles: tuple[str, ...]):
-    return Delegation.objects.active().filter(delegate=actor.company, role__in=roles)
+# Asked on every read of a licence, entitlement or device: compiled once (entitle.core.statements),
+# its condition — the delegations the company holds in force — added per call.
+HELD = statements.Select(Delegation, where="1 = 1")
+
+
+def _held(actor: Actor, roles: tuple[str, ...]) -> list[Delegation]:
+    return HELD.all([], allowed=in_force() & Q(delegate=actor.company, role__in=roles))
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Held:
 def _held_now(actor: Actor, roles: tuple[str, ...]) -> Held | None:
     if not actor.is_authenticated or actor.company is None:
         return None
-    rows = list(_held(actor, roles).values_list("scope", "owner", "licence", "po"))
+    rows = [(d.scope, d.owner_id, d.licence_id, d.po_id) for d in _held(actor, roles)]
     if not rows:
         return None
     return Held(

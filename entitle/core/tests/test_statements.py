@@ -57,3 +57,42 @@ def test_an_insert_stores_each_value_as_the_orm_would(skus, settings):
     assert stored.amount == Decimal("-2.50")
     assert stored.created_at.isoformat() == "2026-07-01T00:00:00+00:00"  # noon in Auckland
     assert stored.voucher_id is None
+
+
+def test_a_select_under_a_condition_finds_what_the_orm_finds(db):
+    """Select.all(allowed=Q): the rows the ORM's filter(Q) finds, for the plain conditions it
+    writes out itself and for those it leaves to the ORM (a join, a subquery, NOT)."""
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from entitle.accounts.models import User
+    from entitle.core import statements
+
+    a = Company.objects.create(name="A", is_partner=True)
+    b = Company.objects.create(name="B")
+    c = Company.objects.create(name="C", is_partner=True)
+    User.objects.create(email="someone@c.example", company=c)
+    everyone = statements.Select(Company, where="1 = 1")
+    conditions = [
+        Q(),
+        Q(name="A"),
+        Q(pk=b.pk),
+        Q(pk__in=[a.pk, c.pk]),
+        Q(pk__in=frozenset()),
+        Q(is_partner=True) | Q(name="B"),
+        Q(is_partner=True) & Q(name__in=("B", "C")),
+        Q(created_at__gt=timezone.now() - timedelta(days=1)),
+        Q(created_at__lte=timezone.now() - timedelta(days=1)),
+        Q(pk__isnull=False),
+        ~Q(name="A"),  # left to the ORM
+        Q(pk__in=Company.objects.filter(name="C").values("pk")),  # a subquery
+        Q(users__email__endswith="@c.example"),  # a join
+        Q(Exists(User.objects.filter(company=OuterRef("pk")))),  # an expression
+    ]
+    for condition in conditions:
+        found = {company.name for company in everyone.all([], allowed=condition)}
+        assert found == set(Company.objects.filter(condition).values_list("name", flat=True)), (
+            condition
+        )

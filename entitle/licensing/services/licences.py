@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entitle.catalog.models import Sku
-from entitle.core import audit, idempotency, statements, units
+from entitle.core import audit, idempotency, policy, statements, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError, NotFound
@@ -391,18 +391,25 @@ def licence_create(
         )
 
 
+# Compiled once (entitle.core.statements); the access policy's condition is added per call.
+LOCKED_LICENCE = statements.Select(
+    Licence, related=("product", "sku", "owner"), where="t.activation_id = %s", lock=True
+)
+
+
 def _lock_licence(actor: Actor, activation_id: str) -> Licence:
-    """The licence the actor may change, locked until the transaction ends: one query (the
-    policy's filter and the lock together)."""
-    try:
-        return (
-            Licence.objects.visible_to(actor, Action.CHANGE)
-            .select_for_update(of=("self",))
-            .select_related("product", "sku", "owner")
-            .get(activation_id=normalize_activation_id(activation_id))
-        )
-    except Licence.DoesNotExist as exc:
-        raise LicenceNotFound() from exc
+    """The licence the actor may change, locked until the transaction ends: one query, the
+    policy's condition for CHANGE (what `visible_to(actor, CHANGE)` filters by) and the lock
+    together."""
+    allowed = policy.condition(Licence, actor, Action.CHANGE)
+    licence = (
+        None
+        if allowed is None
+        else LOCKED_LICENCE.one([normalize_activation_id(activation_id)], allowed=allowed)
+    )
+    if licence is None:
+        raise LicenceNotFound()
+    return licence
 
 
 def licence_increase(

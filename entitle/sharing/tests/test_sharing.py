@@ -271,3 +271,42 @@ def test_two_accepts_at_once_make_one_transfer(
         thread.join()
     assert sorted(outcomes) == ["accepted"] + ["closed"] * 7
     assert Transfer.objects.get().status == "accepted"
+
+
+@pytest.mark.parametrize("scope", ["licence", "po", "all"])
+def test_a_manage_delegate_renews_and_increases_and_a_view_delegate_cannot(
+    scope, licence, owner_credits, channel, partner_po, django_capture_on_commit_callbacks
+):
+    """The lock of a renewal or increase is under the policy's CHANGE condition, whatever
+    shape the delegation gives it (a licence, a PO's licences, all of them)."""
+    from entitle.licensing.errors import LicenceNotFound
+    from entitle.licensing.services.licences import licence_increase, licence_renew
+
+    where = {
+        "licence": {"activation_id": licence.activation_id},
+        "po": {"po_number": partner_po.po_number},
+        "all": {},
+    }[scope]
+    with django_capture_on_commit_callbacks(execute=True):
+        for email, role in (("installer@example.com", "manage"), ("unrelated@example.com", "view")):
+            services.delegation_grant(
+                actor=owner_credits, email=email, role=role, scope=scope, **where
+            )
+    # The manager spends its own company's credits, and has none of the licence's SKU.
+    manager = actor_of(channel.users["installer"])
+    viewer = actor_of(channel.users["unrelated"])
+    with pytest.raises(LicenceNotFound):
+        licence_increase(
+            actor=viewer, activation_id=licence.activation_id, quantity=9, idempotency_key="v"
+        )
+    with pytest.raises(LicenceNotFound):
+        licence_renew(
+            actor=viewer, activation_id=licence.activation_id, terms=1, idempotency_key="v2"
+        )
+    from entitle.locker.errors import InsufficientCredits
+
+    # Found and locked (then refused for want of the manager's own credits, not as missing).
+    with pytest.raises(InsufficientCredits):
+        licence_increase(
+            actor=manager, activation_id=licence.activation_id, quantity=9, idempotency_key="m"
+        )
