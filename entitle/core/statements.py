@@ -87,11 +87,11 @@ _AS_IS: dict[str, type] = {
 }
 
 
-def _preparer(field: models.Field) -> Callable[[models.Model], object]:
-    """How `field`'s value of an unsaved instance becomes the inserted parameter."""
+def _preparer(field: models.Field, *, add: bool = True) -> Callable[[models.Model], object]:
+    """How `field`'s value of an instance becomes the parameter written (`add`: inserted)."""
 
     def prepared(obj: models.Model) -> object:
-        return field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+        return field.get_db_prep_save(field.pre_save(obj, add=add), connection)
 
     if connection.vendor != "postgresql" or getattr(field, "auto_now_add", False):
         return prepared
@@ -154,6 +154,28 @@ def _insert_chunk(objs: list[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+@cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, list]:
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    # Names come from the model; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
+        f"{', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    return sql, [_preparer(f, add=False) for f in fields]
+
+
+def update(obj: models.Model, fields: tuple[str, ...]) -> None:
+    """What `obj.save(update_fields=fields)` writes, for a saved instance: one UPDATE of those
+    columns by primary key (no signals: the project has none)."""
+    sql, preparers = _update_sql(type(obj), fields)
+    with cursor() as bound:
+        bound.execute(sql, [*(prepare(obj) for prepare in preparers), obj.pk])
 
 
 class Select:

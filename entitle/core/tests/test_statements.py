@@ -96,3 +96,32 @@ def test_a_select_under_a_condition_finds_what_the_orm_finds(db):
         assert found == set(Company.objects.filter(condition).values_list("name", flat=True)), (
             condition
         )
+
+
+def test_an_update_writes_what_save_with_update_fields_writes(skus):
+    """statements.update: the named columns, prepared as the ORM prepares them; nothing else."""
+    from datetime import date
+
+    from entitle.core import statements
+    from entitle.licensing.models import Licence
+
+    sku = skus["DCE-1Y"]
+    owner = Company.objects.create(name="Updated")
+    licence = Licence.objects.create(
+        activation_id="22222-22222-22222-22222",
+        product=sku.product,
+        sku=sku,
+        quantity=1,
+        start_date=date(2026, 1, 1),
+        end_date=date(2027, 1, 1),
+        owner=owner,
+    )
+    licence.quantity, licence.end_date = 7, date(2028, 1, 1)
+    licence.start_date = date(2025, 1, 1)  # changed, not named: stays as stored
+    statements.update(licence, ("quantity", "end_date"))
+    stored = Licence.objects.get(pk=licence.pk)
+    assert (stored.quantity, stored.end_date, stored.start_date) == (
+        7,
+        date(2028, 1, 1),
+        date(2026, 1, 1),
+    )

@@ -32,7 +32,7 @@ from entitle.licensing.errors import (
     LicenceSuspended,
     RenewalNotAllowed,
 )
-from entitle.licensing.models import ConsumptionRecord, Funding, Licence
+from entitle.licensing.models import Binding, ConsumptionRecord, Funding, Licence
 from entitle.licensing.selectors import licence_get, normalize_activation_id
 from entitle.licensing.services.devices import new_activation_id
 from entitle.licensing.services.files import issue_files
@@ -397,6 +397,12 @@ LOCKED_LICENCE = statements.Select(
 )
 
 
+# A renewed licence's installations, to re-issue their files (in the order they were bound).
+BINDINGS_OF = statements.Select(
+    Binding, related=("device",), where="t.licence_id = %s", order_by="t.bound_at"
+)
+
+
 def _lock_licence(actor: Actor, activation_id: str) -> Licence:
     """The licence the actor may change, locked until the transaction ends: one query, the
     policy's condition for CHANGE (what `visible_to(actor, CHANGE)` filters by) and the lock
@@ -430,7 +436,7 @@ def licence_increase(
 
         def apply(shares: Shares) -> Licence:
             licence.quantity = quantity
-            licence.save(update_fields=["quantity"])
+            statements.update(licence, ("quantity",))
             _link_entitlements(licence, shares)
             record(
                 actor=actor,
@@ -478,9 +484,9 @@ def licence_renew(
 
         def apply(shares: Shares) -> Licence:
             licence.start_date, licence.end_date, licence.sku = start, end, sku
-            licence.save(update_fields=["start_date", "end_date", "sku"])
+            statements.update(licence, ("start_date", "end_date", "sku"))
             _link_entitlements(licence, shares)
-            issue_files(licence, list(licence.bindings.select_related("device")))
+            issue_files(licence, BINDINGS_OF.all([licence.pk]))
             record(
                 actor=actor,
                 action=AuditAction.LICENCE_RENEWED,
