@@ -11,7 +11,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from entitle.core import idempotency, links, units
+from entitle.core import idempotency, links, policy, statements, units
 from entitle.core.actor import Actor
 from entitle.core.audit import AuditAction, record
 from entitle.core.errors import DomainError
@@ -21,6 +21,7 @@ from entitle.licensing.models import ConsumptionRecord
 from entitle.licensing.selectors import licence_get
 from entitle.licensing.services.licences import licence_create, licence_renew
 from entitle.locker.models import Voucher
+from entitle.orders.models import OrderLine
 from entitle.orders.services import LineInput, po_place_online
 from entitle.renewals.errors import NothingToOrder
 from entitle.renewals.models import RenewalKind, ShopOrder
@@ -85,17 +86,31 @@ def shop_order_place(*, actor: Actor, activation_id: str, idempotency_key: str) 
     return order
 
 
+# Asked at every redemption (almost always finding none): compiled once
+# (entitle.core.statements), the policy's condition added per call. A PO has at most one shop
+# order; the order's PO is the voucher's line's.
+WAITING_ORDER = statements.Select(
+    ShopOrder,
+    related=("licence",),
+    where=(
+        # The table name comes from the model; every value is a parameter.
+        f"t.po_id = (SELECT l.po_id FROM {OrderLine._meta.db_table} l WHERE l.id = %s) "  # noqa: S608
+        "AND t.company_id = %s AND t.status = %s"
+    ),
+    lock=True,
+)
+
+
 def shop_order_apply(*, actor: Actor, voucher: Voucher) -> ShopOrder | None:
     """On `VoucherRedeemed`, inside the redemption's transaction, once the voucher's credits are
     in the locker: if a shop order of the redeeming company waited for this voucher, renew its
     licence (or create the new subscription) with them. If that is refused, the credits stay
     in the Digital Locker and the order says why."""
-    order = (
-        ShopOrder.objects.visible_to(actor, Action.VIEW)
-        .select_for_update(of=("self",))
-        .select_related("licence")
-        .filter(po__lines=voucher.line_id, company=actor.company, status=ShopOrder.Status.PLACED)
-        .first()
+    allowed = policy.condition(ShopOrder, actor, Action.VIEW)
+    if allowed is None:
+        return None
+    order = WAITING_ORDER.one(
+        [voucher.line_id, actor.company.pk, ShopOrder.Status.PLACED.value], allowed=allowed
     )
     if order is None:
         return None
