@@ -21,8 +21,9 @@ from config.wsgi import application, django_application
 from entitle.accounts import signin, token_routes
 from entitle.accounts.services import api_token_create
 from entitle.core import ratelimit
-from entitle.licensing.api import TOKEN_ROUTES
+from entitle.licensing.api import TOKEN_ROUTES as LICENSING_ROUTES
 from entitle.licensing.services.licences import licence_create
+from entitle.locker.api import TOKEN_ROUTES as LOCKER_ROUTES
 
 ADDRESS = "192.0.2.9"
 
@@ -82,6 +83,7 @@ def owner(owner_credits):
     one that may only read them, and a licence to change."""
     _, writer = api_token_create(actor=owner_credits, name="writes", scopes=["licences:write"])
     _, reader = api_token_create(actor=owner_credits, name="reads", scopes=["licences:read"])
+    _, redeemer = api_token_create(actor=owner_credits, name="redeems", scopes=["locker:write"])
     from entitle.catalog.models import Sku
 
     licence = licence_create(
@@ -91,7 +93,12 @@ def owner(owner_credits):
         terms=1,
         idempotency_key="the-licence",
     ).licence
-    return {"writer": writer, "reader": reader, "licence": licence.activation_id}
+    return {
+        "writer": writer,
+        "reader": reader,
+        "redeemer": redeemer,
+        "licence": licence.activation_id,
+    }
 
 
 def both_ways(path: str, body, **kwargs) -> tuple[tuple, tuple, Spy]:
@@ -214,7 +221,7 @@ def test_a_wrong_token_counts_as_one_failed_sign_in(owner):
 def test_each_fast_route_is_its_documented_route():
     """Scope, input and output as config/api.py and the ninja route declare them."""
     schema = api.get_openapi_schema()
-    for route in TOKEN_ROUTES:
+    for route in [*LICENSING_ROUTES, *LOCKER_ROUTES]:
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route.pattern.pattern)
         operation = schema["paths"][path]["post"]
         assert {"TokenAuth": [route.scope]} in operation["security"]
@@ -287,3 +294,52 @@ def test_text_the_database_cannot_store_is_refused_alike_and_breaks_nothing(owne
     # The next request is answered as usual.
     good = {"sku": "DCE-1Y", "quantity": 1, "idempotency_key": "after"}
     assert send(application, "/api/v1/licences", good, token=owner["writer"])[0] == 201
+
+
+@pytest.fixture
+def codes(owner, channel, skus, django_capture_on_commit_callbacks):
+    """The voucher codes of a second PO for the owner, not yet redeemed."""
+    from entitle.orders.services import LineInput, po_fulfil, po_record
+
+    c = channel.companies
+    with django_capture_on_commit_callbacks(execute=True):
+        po = po_record(
+            actor=channel.staff,
+            po_number="PO-1002",
+            msa_reference="MSA-7",
+            po_email="orders@northwind.example",
+            channel="partner",
+            purchasing_entity=c["purchasing"],
+            reseller=c["reseller"],
+            owner=c["owner"],
+            installer=c["installer"],
+            lines=[LineInput(skus["DCE-1Y"], 2, "40.00"), LineInput(skus["PCNS-3Y"], 1)],
+        )
+        po = po_fulfil(actor=channel.staff, public_id=po.public_id)
+    return [line.voucher.code for line in po.lines.order_by("number")]
+
+
+def test_a_redemption_is_served_and_replayed_alike_and_refusals_are_alike(owner, codes):
+    token = owner["redeemer"]
+    body = {"code": codes[0], "idempotency_key": "redeem-1"}
+    fast, slow, spy = both_ways("/api/v1/vouchers/redeem", body, token=token)
+    assert spy.seen == [] and fast[0] == 200 and fast[2]["status"] == "redeemed"
+    assert fast == slow
+    refusals = [
+        {"code": codes[0], "idempotency_key": "redeem-again"},  # 409: already redeemed
+        {"code": "22222-22222-22222-22222", "idempotency_key": "missing"},  # 404 (or a typo)
+    ]
+    for body in refusals:
+        fast, slow, spy = both_ways("/api/v1/vouchers/redeem", body, token=token)
+        assert spy.seen == [] and fast[0] >= 400 and fast == slow
+
+
+def test_a_redemption_keyed_by_header_goes_to_django(owner, codes):
+    fast, slow, spy = both_ways(
+        "/api/v1/vouchers/redeem",
+        {"code": codes[1]},
+        token=owner["redeemer"],
+        HTTP_IDEMPOTENCY_KEY="by-header",
+    )
+    assert spy.seen == ["/api/v1/vouchers/redeem"]
+    assert fast[0] == 200 and fast == slow

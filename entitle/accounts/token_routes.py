@@ -11,7 +11,7 @@ function its ninja route calls, its input and output schemas and its scope (decl
 - it carries a bearer token and no cookie, and that token is one `TokenAuth` admits with the
   route's scope;
 - its body is JSON (by Content-Type, within the size limit) that the route's input schema
-  accepts, and its path parameters are valid;
+  accepts, its path parameters are valid, and it sends no header the route reads;
 
 and then calls the same function, renders the same schema to the same JSON, and adds the
 headers Django's security middleware adds. Anything else — a session, a bad or unscoped token,
@@ -66,6 +66,8 @@ class Route:
     status: int
     answer: Callable[..., Any]
     path: dict[str, TypeAdapter] = field(default_factory=dict)
+    # Headers the ninja route reads (as WSGI keys): a request that sends one goes to Django.
+    unread_headers: tuple[str, ...] = ()
 
 
 _routes: list[Route] = []
@@ -127,6 +129,8 @@ def _answer(route: Route, request: WSGIRequest, actor: Actor, payload, path) -> 
 
 
 def _serve(environ: dict, start_response: Callable, route: Route, match: re.Match):
+    if any(header in environ for header in route.unread_headers):
+        return None
     secret = _bearer(environ)
     body = _body(environ) if secret else None
     inputs = _inputs(route, match, body) if body is not None else None

@@ -1,3 +1,4 @@
+import re
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -6,10 +7,13 @@ from ninja import Header, Query, Router
 from entitle.accounts import scopes
 from entitle.accounts.auth import needs
 from entitle.accounts.schemas import ErrorOut
+from entitle.accounts.token_routes import Route
+from entitle.core.actor import Actor
 from entitle.core.fields import Key, Reference
 from entitle.core.listing import page_schema
 from entitle.core.routing import reads_from_replica
 from entitle.locker import selectors, services
+from entitle.locker.models import Voucher
 from entitle.locker.schemas import BalanceOut, LedgerEntryOut, RedeemIn, VoucherOut
 
 router = Router(tags=["vouchers and locker"])
@@ -45,11 +49,29 @@ def voucher_redeem(
     payload: RedeemIn,
     idempotency_key: Annotated[Key | None, Header(alias="Idempotency-Key")] = None,
 ):
+    return redeem(request.auth, payload, idempotency_key)
+
+
+def redeem(actor: Actor, payload: RedeemIn, idempotency_key: str | None = None) -> Voucher:
     return services.voucher_redeem(
-        actor=request.auth,
-        code=payload.code,
-        idempotency_key=payload.idempotency_key or idempotency_key,
+        actor=actor, code=payload.code, idempotency_key=payload.idempotency_key or idempotency_key
     )
+
+
+# The same route, served without the middleware and ninja's dispatch for the requests whose
+# answer cannot differ (entitle.accounts.token_routes; registered by LockerConfig). A request
+# with an Idempotency-Key header goes to Django, which reads it.
+TOKEN_ROUTES = [
+    Route(
+        re.compile(r"/api/v1/vouchers/redeem"),
+        scopes.scope("locker", scopes.WRITE),
+        RedeemIn,
+        VoucherOut,
+        200,
+        redeem,
+        unread_headers=("HTTP_IDEMPOTENCY_KEY",),
+    )
+]
 
 
 @router.post(
