@@ -79,14 +79,14 @@ def new_channel(vendor_staff: User):
     return SimpleNamespace(companies=companies, users=users, staff=Actor.for_user(vendor_staff))
 
 
-def new_partner_po(channel, skus: dict):
+def new_partner_po(channel, skus: dict, po_number: str = "PO-1001"):
     """The channel's PO, recorded and fulfilled: DCE-1Y × 25 and PCNS-3Y × 10."""
     from entitle.orders.services import LineInput, po_fulfil, po_record
 
     c = channel.companies
     po = po_record(
         actor=channel.staff,
-        po_number="PO-1001",
+        po_number=po_number,
         msa_reference="MSA-7",
         po_email="orders@northwind.example",
         channel="partner",
@@ -107,6 +107,26 @@ def redeem_partner_po(partner_po, channel) -> Actor:
     for n, line in enumerate(partner_po.lines.order_by("number")):
         voucher_redeem(actor=owner, code=line.voucher.code, idempotency_key=f"fixture-{n}")
     return owner
+
+
+@pytest.fixture
+def keep_the_test_connection(monkeypatch):
+    """For tests that call the WSGI entry (`config.wsgi.application`) inside the test's
+    transaction: the fast paths recycle connections themselves, as Django's request signals do;
+    as Django's test client does, none of them may close the test's connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from entitle.accounts import token_routes
+    from entitle.licensing import fastpath
+
+    monkeypatch.setattr(fastpath, "close_old_connections", lambda: None)
+    monkeypatch.setattr(token_routes, "close_old_connections", lambda: None)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,7 @@ import string
 
 import pytest
 import schemathesis
-from django.core import signals
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, given, settings
@@ -29,13 +28,11 @@ from conftest import (
     new_vendor_staff,
     redeem_partner_po,
 )
-from entitle.accounts import token_routes
 from entitle.accounts.models import User
 from entitle.accounts.scopes import everything_for
 from entitle.accounts.services import api_token_create
 from entitle.core.actor import Actor
 from entitle.demo import load_catalog
-from entitle.licensing import fastpath
 from entitle.licensing.services.devices import device_register, licence_assign
 from entitle.licensing.services.licences import licence_create
 from entitle.sharing.services import delegation_grant
@@ -103,19 +100,6 @@ def fuzz(operation, headers: dict[str, str], counter: list[int]) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     run()
-
-
-@pytest.fixture
-def keep_the_test_connection(monkeypatch):
-    # The fast paths recycle connections themselves, before their queries.
-    monkeypatch.setattr(fastpath, "close_old_connections", lambda: None)
-    monkeypatch.setattr(token_routes, "close_old_connections", lambda: None)
-    # As Django's test client does: the test's transaction must survive each request's end.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
 
 
 def test_each_caller_is_who_it_claims(callers, keep_the_test_connection):

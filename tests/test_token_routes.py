@@ -13,8 +13,6 @@ import json
 import re
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 
 from config.api import api
 from config.wsgi import application, django_application
@@ -28,15 +26,7 @@ from entitle.locker.api import TOKEN_ROUTES as LOCKER_ROUTES
 ADDRESS = "192.0.2.9"
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):
-    # The fast routes recycle connections themselves; the test's transaction must survive.
-    monkeypatch.setattr(token_routes, "close_old_connections", lambda: None)
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 class Spy:
@@ -299,23 +289,10 @@ def test_text_the_database_cannot_store_is_refused_alike_and_breaks_nothing(owne
 @pytest.fixture
 def codes(owner, channel, skus, django_capture_on_commit_callbacks):
     """The voucher codes of a second PO for the owner, not yet redeemed."""
-    from entitle.orders.services import LineInput, po_fulfil, po_record
+    from conftest import new_partner_po
 
-    c = channel.companies
     with django_capture_on_commit_callbacks(execute=True):
-        po = po_record(
-            actor=channel.staff,
-            po_number="PO-1002",
-            msa_reference="MSA-7",
-            po_email="orders@northwind.example",
-            channel="partner",
-            purchasing_entity=c["purchasing"],
-            reseller=c["reseller"],
-            owner=c["owner"],
-            installer=c["installer"],
-            lines=[LineInput(skus["DCE-1Y"], 2, "40.00"), LineInput(skus["PCNS-3Y"], 1)],
-        )
-        po = po_fulfil(actor=channel.staff, public_id=po.public_id)
+        po = new_partner_po(channel, skus, po_number="PO-1002")
     return [line.voucher.code for line in po.lines.order_by("number")]
 
 

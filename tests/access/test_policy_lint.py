@@ -25,6 +25,7 @@ REASONED_EXCEPTIONS = {
     ("entitle/core/statements.py", "_insert_chunk"): (
         "the mechanism: writes, inside the calling service"
     ),
+    ("entitle/core/statements.py", "update"): "the mechanism: writes, inside the calling service",
     ("entitle/core/statements.py", "condition_sql"): (
         "the mechanism: the ids the access policy's own condition allows (Select.all(allowed=))"
     ),

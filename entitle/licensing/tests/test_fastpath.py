@@ -32,16 +32,7 @@ from entitle.orders.models import Entitlement
 ADDRESS = "192.0.2.7"
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection(monkeypatch):
-    # The fast path recycles connections itself, before its query.
-    monkeypatch.setattr(fastpath, "close_old_connections", lambda: None)
-    # As Django's test client does: the test's transaction must survive the request's end.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("keep_the_test_connection")
 
 
 def through_wsgi(path: str, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
