@@ -283,11 +283,11 @@ def _consume(
     return consumption
 
 
-def _link_entitlements(licence: Licence, shares: Shares) -> None:
+def _link_entitlements(licence: Licence, shares: Shares, *, created: bool = False) -> None:
     """The entitlements whose credits went into this licence now show it: as their first
     licence, and in the Entitlements list's stored rows (`EntitlementListRow`), which show the
     licence as it is after this change — every change of a licence's product, SKU, quantity or
-    dates passes here (creation, renewal, increase)."""
+    dates passes here (creation, renewal, increase; `created`: the licence is new)."""
     funding = {v.entitlement_id: v.entitlement for v, _ in shares if v.entitlement_id}
     unlinked = [pk for pk, entitlement in funding.items() if entitlement.licence_id is None]
     if unlinked:
@@ -303,20 +303,29 @@ def _link_entitlements(licence: Licence, shares: Shares) -> None:
         "start_date": licence.start_date,
         "end_date": licence.end_date,
     }
-    # This licence's rows; and the row of what was fulfilled, of an entitlement whose credits
-    # went into a licence for the first time, becomes this licence's row. One statement, which
-    # says which entitlements now show the licence (the model's columns; values are bound).
-    first_funded = ""
-    if funding:
-        marks = ", ".join(["%s"] * len(funding))
-        first_funded = f" OR (licence_key = 0 AND entitlement_id IN ({marks}))"
-    sql = (
-        f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in shown)} "  # noqa: S608
-        f"WHERE licence_id = %s{first_funded} RETURNING entitlement_id"
-    )
-    with statements.cursor() as cursor:
-        cursor.execute(sql, [*shown.values(), licence.pk, *funding])
-        missing = funding.keys() - {pk for (pk,) in cursor.fetchall()}
+    # The rows that exist already: this licence's own (none yet if it is new), and the row of
+    # what was fulfilled, of an entitlement whose credits go into a licence for the first time
+    # (an entitlement that funded one before has no such row: it became that licence's). They
+    # now show the licence: one statement, which says which entitlements do (the model's
+    # columns; values are bound). A new licence paid by entitlements that funded before — most
+    # creations — has none to change.
+    where, params = [], []
+    if not created:
+        where.append("licence_id = %s")
+        params.append(licence.pk)
+    first = unlinked if created else list(funding)
+    if first:
+        where.append(f"(licence_key = 0 AND entitlement_id IN ({', '.join(['%s'] * len(first))}))")
+        params += first
+    missing = set(funding)
+    if where:
+        sql = (
+            f"UPDATE {table} SET {', '.join(f'{name} = %s' for name in shown)} "  # noqa: S608
+            f"WHERE {' OR '.join(where)} RETURNING entitlement_id"
+        )
+        with statements.cursor() as cursor:
+            cursor.execute(sql, [*shown.values(), *params])
+            missing -= {pk for (pk,) in cursor.fetchall()}
     # An entitlement whose credits already went into another licence: one more row.
     statements.insert(
         [
@@ -357,7 +366,7 @@ def licence_create(
             created_by=actor.user,
         )
         statements.insert([licence])
-        _link_entitlements(licence, shares)
+        _link_entitlements(licence, shares, created=True)
         record(
             actor=actor,
             action=AuditAction.LICENCE_CREATED,
