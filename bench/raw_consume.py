@@ -307,10 +307,17 @@ def consume(cur, actor, *, kind, sku_id, sku_code, credits, key, details, apply)
     }
 
 
-def list_rows(cur, fundings, **shown) -> None:
-    """The Entitlements list's rows of this licence, as it is after the change."""
+def list_rows(cur, fundings, *, created: bool = False, **shown) -> None:
+    """The Entitlements list's rows of this licence, as it is after the change. A new licence
+    has no rows yet, and only an entitlement funding for the first time (unlinked) has an unused
+    row to take over: with none of those, there is nothing to update."""
     funding = {f[2]: f for f in fundings}
-    updated = cur.execute(LIST_ROWS, {**shown, "funding": list(funding)}).fetchall()
+    first = [pk for pk, f in funding.items() if f[3]] if created else list(funding)
+    updated = (
+        cur.execute(LIST_ROWS, {**shown, "funding": first}).fetchall()
+        if first or not created
+        else []
+    )
     missing = funding.keys() - {entitlement for (entitlement,) in updated}
     if missing:
         values = [
@@ -389,6 +396,7 @@ def create(cur, actor, body: dict) -> dict:
         list_rows(
             cur,
             fundings,
+            created=True,
             licence=licence,
             product=product_id,
             product_name=product_name,
