@@ -42,6 +42,11 @@ CENT = Decimal("0.01")
 local = threading.local()
 cache = redis.Redis.from_url(os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/2"))
 RATE_LIMIT = int(os.environ.get("ENTITLE_REDEEM_RATE_USER", "20"))
+# The API's sign-in limit (entitle.accounts.signin): failed sign-ins counted per client in
+# 15-minute windows, under the key Django's cache (django-redis, no prefix) gives them.
+SIGN_IN_LIMIT = int(os.environ.get("ENTITLE_LOGIN_FAILURES_PER_CLIENT", "100"))
+SIGN_IN_WINDOW = 15 * 60
+WEBHOOKS_IN_USE = "SELECT EXISTS (SELECT 1 FROM webhooks_endpoint WHERE status = 'active')"
 LICENCE_PATH = re.compile(r"^/api/v1/licences/([^/]+)/(renew|increase)$")
 
 ACTOR_OF_KEY = """
@@ -132,7 +137,9 @@ class Refused(Exception):
 def connection() -> psycopg.Connection:
     conn = getattr(local, "conn", None)
     if conn is None:
-        conn = local.conn = psycopg.connect(DSN)
+        # Autocommit: each request opens its transaction (conn.transaction()); what runs
+        # outside one (the webhooks' question after the commit) is a statement of its own.
+        conn = local.conn = psycopg.connect(DSN, autocommit=True)
     return conn
 
 
@@ -651,12 +658,22 @@ def application(environ, start_response):
     try:
         body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
         secret = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+        # A client that failed to sign in too often is refused, whatever its token.
+        failures_key = (
+            f":1:ratelimit:signin:client:{environ.get('REMOTE_ADDR', '')[:64]}:"
+            f"{int(time.time()) // SIGN_IN_WINDOW}"
+        )
+        if int(cache.get(failures_key) or 0) >= SIGN_IN_LIMIT:
+            raise Refused("429 Too Many Requests", "sign_in_limited")
         conn = connection()
         with conn.transaction(), conn.cursor() as cur:
             actor = cur.execute(
                 ACTOR_OF_KEY, (hashlib.sha256(secret.encode()).hexdigest(),)
             ).fetchone()
             if actor is None:
+                pipe = cache.pipeline()
+                pipe.incr(failures_key).expire(failures_key, SIGN_IN_WINDOW + 1)
+                pipe.execute()
                 raise Refused("401 Unauthorized", "unauthenticated")
             path = environ["PATH_INFO"]
             if path == "/api/v1/licences":
@@ -667,6 +684,8 @@ def application(environ, start_response):
                 answer = change(cur, actor, match[1], match[2], body)
             else:
                 raise Refused("404 Not Found", "not_found")
+        # Committed: the webhooks' fan-out is queued if any endpoint listens (none here).
+        conn.execute(WEBHOOKS_IN_USE).fetchone()
     except Refused as refused:
         status, answer = refused.status, {"code": refused.code, "message": refused.message}
     payload = json.dumps(answer, default=str).encode()
