@@ -17,7 +17,8 @@ both under granian with the same settings, one after the other. It prints reques
 p50/p99 and the ratio, and checks the database afterwards, independently of the code under
 test: every acknowledged request is recorded exactly once, no more were carried out than were
 sent, every ledger sums to what its vouchers brought in minus what was consumed, no voucher
-funds more than its credits, and every renewal and increase applied exactly once, in order.
+funds more than its credits, every renewal and increase applied exactly once, in order, and
+every Entitlements list row shows its licence as it is.
 Exits non-zero if a check fails.
 
 Needs PostgreSQL and Redis on localhost and Debian's wrk (apt-get install wrk).
@@ -681,7 +682,8 @@ def report(args: argparse.Namespace, runs: list[Run], problems: list[str]) -> No
         print(
             "\nchecks passed: every acknowledged request recorded once, none carried out twice,"
             " every ledger = its vouchers − its consumptions ≥ 0, no voucher overspent, every"
-            " renewal and increase applied once and in order, the audit trail complete."
+            " renewal and increase applied once and in order, every Entitlements list row"
+            " showing its licence, the audit trail complete."
         )
 
 

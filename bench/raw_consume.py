@@ -7,12 +7,13 @@ rows, in one transaction each — and answers with the same JSON.
     POST /api/v1/licences/<id>/increase    increase the quantity (prorated)
     POST /api/v1/vouchers/redeem           redeem a voucher code into the Digital Locker
 
-Each request: the API token look-up; then, in one transaction, the licence row locked (renew,
+Each request: the API's sign-in limit (the client's failures, in Redis), the API token
+look-up; then, in one transaction, the licence row locked (renew,
 increase; through the same access rule: owner or `manage` delegate), the idempotency claim,
 the locker row locked with its balance checked and moved (one UPDATE), the ledger entry, the
 vouchers that pay (those whose place in the locker's intake the debit overlaps), the licence
 written, the Entitlements list's stored rows, the consumption record, its fundings, the audit
-events (one INSERT); commit.
+events (one INSERT); commit; then whether a webhook endpoint listens (to queue the fan-out).
 Redemption counts its two rate limits in Redis, claims its key, locks the voucher, locks (or
 creates) the locker while adding the credits, marks the voucher redeemed with its place in the
 locker, and writes the ledger entry and the audit events. Malformed input is not checked
