@@ -5,8 +5,9 @@ An ERP feeding orders, a distributor's bulk run or a renewal season sends these 
 thousand (bench/consume.py). Django's handler, the portal's middleware (sessions, CSRF,
 messages, the second factor, htmx) and ninja's parameter and response machinery cost about a
 fifth of such a request. A route registered here (by its app's `AppConfig.ready()`) names the
-function its ninja route calls, its input and output schemas and its scope (declared once, in
-`config/api.py`: the tests compare). It answers a request only when
+function its ninja route calls, its input and output schemas and its scope (the one
+`config/api.py` gives the ninja route: the tests compare the two). It answers a request only
+when
 
 - it carries a bearer token and no cookie, and that token is one `TokenAuth` admits with the
   route's scope;
@@ -27,7 +28,6 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 from django.http import HttpResponse
@@ -45,6 +45,7 @@ from entitle.core.api_errors import (
     error_for_status,
     error_response,
     is_json_content_type,
+    max_body_bytes,
 )
 from entitle.core.errors import DomainError
 from entitle.core.jsonbody import parse_json
@@ -93,7 +94,7 @@ def _body(environ: dict) -> bytes | None:
     if "HTTP_COOKIE" in environ or not is_json_content_type(environ.get("CONTENT_TYPE")):
         return None
     length = declared_length(environ)
-    if not length or length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+    if not length or length > max_body_bytes():
         return None
     body = environ["wsgi.input"].read(length)
     # If Django answers after all, it reads the same body.
@@ -141,8 +142,10 @@ def _serve(environ: dict, start_response: Callable, route: Route, match: re.Matc
     request = WSGIRequest(environ)
     try:
         actor = token_actor(request, secret, route.scope)
-    except DomainError:
-        return None  # a client refused for its failed sign-ins: Django says so
+    except Exception:
+        # A client refused for its failed sign-ins, or a failure (the cache or the database
+        # out of reach): Django answers it, in the API's format.
+        return None
     if actor is None:
         return None
     try:
