@@ -1,5 +1,6 @@
 """Fixtures shared by every test: companies and users made through the real services."""
 
+import io
 import itertools
 
 import pytest
@@ -107,6 +108,30 @@ def redeem_partner_po(partner_po, channel) -> Actor:
     for n, line in enumerate(partner_po.lines.order_by("number")):
         voucher_redeem(actor=owner, code=line.voucher.code, idempotency_key=f"fixture-{n}")
     return owner
+
+
+def post_wsgi(app, path: str, body: bytes, **environ) -> tuple[int, list, bytes]:
+    """POST `body` to the WSGI callable `app` as a WSGI server would (JSON unless CONTENT_TYPE
+    says otherwise): the status, the header pairs and the body."""
+    started = []
+    chunks = app(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/json",
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": io.StringIO(),
+            **environ,
+        },
+        lambda status, headers: started.append((status, headers)),
+    )
+    status, headers = started[0]
+    return int(status.split()[0]), headers, b"".join(chunks)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ first, whichever way it goes. The requests the fast routes answer themselves are
 answered there (Django never sees them); the rest to reach Django.
 """
 
-import io
 import json
 import re
 
@@ -16,6 +15,7 @@ import pytest
 
 from config.api import api
 from config.wsgi import application, django_application
+from conftest import post_wsgi
 from entitle.accounts import signin, token_routes
 from entitle.accounts.services import api_token_create
 from entitle.core import ratelimit
@@ -42,29 +42,18 @@ class Spy:
 
 def send(app, path: str, body, *, token: str | None, **extra) -> tuple[int, dict, object]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": ADDRESS,
-        "wsgi.input": io.BytesIO(raw),
-        "CONTENT_LENGTH": str(len(raw)),
-        "CONTENT_TYPE": "application/json",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
+    status, headers, content = post_wsgi(
+        app,
+        path,
+        raw,
+        REMOTE_ADDR=ADDRESS,
         **({"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}),
         **extra,
-    }
-    started = []
-    chunks = app(environ, lambda status, headers: started.append((status, headers)))
-    status, headers = started[0]
-    content = b"".join(chunks)
+    )
     # Django's answer varies by the session cookie (the portal's middleware reads the session);
     # a fast route reads no cookie — it leaves every request that has one to Django.
     headers = {name: value for name, value in headers if name != "Vary"}
-    return int(status.split()[0]), headers, json.loads(content)
+    return status, headers, json.loads(content)
 
 
 @pytest.fixture

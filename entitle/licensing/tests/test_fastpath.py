@@ -22,6 +22,7 @@ from django.test import Client
 from django.utils import timezone
 
 from config.wsgi import application
+from conftest import post_wsgi
 from entitle.core import codes
 from entitle.licensing import fastpath
 from entitle.licensing.services.devices import binding_deactivate, device_register, licence_assign
@@ -39,23 +40,10 @@ def through_wsgi(path: str, body: bytes, content_type: str) -> tuple[int, dict, 
     # Django's test client connects these again after each of its requests.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": ADDRESS,
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": content_type,
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
-    }
-    started = []
-    chunks = application(environ, lambda status, headers: started.append((status, headers)))
-    status, headers = started[0]
-    return int(status.split()[0]), dict(headers), b"".join(chunks)
+    status, headers, content = post_wsgi(
+        application, path, body, REMOTE_ADDR=ADDRESS, CONTENT_TYPE=content_type
+    )
+    return status, dict(headers), content
 
 
 def through_route(path: str, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
